@@ -1,0 +1,247 @@
+//! The line parser: source mapping, sniffing, the per-stream header state
+//! (CloudFront `#Fields`, Amplify CSV header, VPC field list), envelope fields,
+//! event ids and severity. One `LineParser` serves one source (a file, or one
+//! CloudWatch log stream) because headers configure what follows them.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::detect::{self, SourceConfig, Sniffed};
+use crate::formats::{self, cloudfront, vpc_flow, ParseError, ParseResult, Parsed};
+use crate::record::{Body, Envelope, LogType, Record, Unparsed};
+use crate::severity::Rules;
+use crate::time::Millis;
+
+/// An event time further than this from the delivery time is not trusted for
+/// partitioning (design section 3): a node with a wrong clock must not scatter
+/// data outside the projected partition range.
+pub const SUSPECT_SKEW_MS: Millis = 7 * 86_400_000;
+
+/// Where an event came from: the CloudWatch envelope, or a file and position.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventContext<'a> {
+    /// CloudWatch Logs group.
+    pub log_group: Option<&'a str>,
+    /// CloudWatch Logs stream.
+    pub log_stream: Option<&'a str>,
+    /// Owner account of the log group.
+    pub account_id: Option<&'a str>,
+    /// CloudWatch event id; when absent a deterministic id is derived.
+    pub event_id: Option<&'a str>,
+    /// CloudWatch event time, or the arrival time for other input.
+    pub received_ms: Option<Millis>,
+    /// Name of the source for derived ids (file name, stream, record id).
+    pub source: &'a str,
+    /// Position of the event within the source (line number, event index).
+    pub position: u64,
+}
+
+/// Turns lines into typed records.
+#[derive(Debug, Clone)]
+pub struct LineParser {
+    config: Arc<SourceConfig>,
+    rules: Arc<Rules>,
+    forced: Option<LogType>,
+    cloudfront_columns: Option<cloudfront::Columns>,
+    amplify_columns: Option<cloudfront::Columns>,
+    vpc_format: Option<vpc_flow::Format>,
+}
+
+impl Default for LineParser {
+    fn default() -> Self {
+        LineParser::new(Arc::new(SourceConfig::default()), Arc::new(Rules::default()))
+    }
+}
+
+impl LineParser {
+    /// A parser using a source mapping and severity rules.
+    pub fn new(config: Arc<SourceConfig>, rules: Arc<Rules>) -> Self {
+        LineParser { config, rules, forced: None, cloudfront_columns: None, amplify_columns: None, vpc_format: None }
+    }
+
+    /// Parses every line as `log_type` (no mapping, no sniffing); lines that do
+    /// not fit become `unparsed`.
+    pub fn force_type(mut self, log_type: LogType) -> Self {
+        self.forced = Some(log_type);
+        self
+    }
+
+    /// Parses one event. Returns `None` for header lines, which configure the
+    /// parser for the lines after them and produce no record.
+    pub fn parse_line<'a>(&mut self, line: &'a str, ctx: &EventContext<'a>) -> Option<Record<'a>> {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let target = ctx.log_group.and_then(|g| self.config.resolve(g)).cloned();
+        if let Some(format) = target.as_ref().and_then(|t| t.vpc_format.clone()) {
+            self.vpc_format.get_or_insert(format);
+        }
+        let wanted = self.forced.or(target.map(|t| t.log_type));
+        let (log_type, result) = match wanted {
+            Some(log_type) => match self.header(log_type, line) {
+                true => return None,
+                false => {
+                    let forced = self.parse_as(log_type, line);
+                    match (forced, self.forced.is_none()) {
+                        // A mapped group may still carry other formats: try sniffing before giving up.
+                        (Err(err), true) => match self.sniff_and_parse(line) {
+                            Some((t, Ok(parsed))) => (t, Ok(parsed)),
+                            _ => (log_type, Err(err)),
+                        },
+                        (result, _) => (log_type, result),
+                    }
+                }
+            },
+            None => match self.sniff_and_parse(line) {
+                Some(outcome) => outcome,
+                None => return None,
+            },
+        };
+        Some(self.finish(log_type, result, line, ctx))
+    }
+
+    /// Sniffs the line; `None` when it was a header.
+    fn sniff_and_parse<'a>(&mut self, line: &'a str) -> Option<(LogType, ParseResult<'a>)> {
+        Some(match detect::sniff(line) {
+            Sniffed::Header(log_type) => {
+                if self.header(log_type, line) {
+                    return None;
+                }
+                (LogType::Unparsed, Err(ParseError::fixed("header line of an unknown layout")))
+            }
+            Sniffed::Line(log_type) => (log_type, self.parse_as(log_type, line)),
+            Sniffed::JsonObject => match parse_json_object(line) {
+                Ok((log_type, parsed)) => (log_type, Ok(parsed)),
+                Err(err) => (LogType::Json, Err(err)),
+            },
+            Sniffed::Unknown => {
+                (LogType::Unparsed, Err(ParseError::fixed("no known log format matches this line")))
+            }
+        })
+    }
+
+    /// Consumes a header line of `log_type`; true when it was one.
+    fn header(&mut self, log_type: LogType, line: &str) -> bool {
+        match log_type {
+            LogType::CloudFront if line.starts_with('#') => {
+                if let Some(columns) = cloudfront::Columns::from_fields_header(line) {
+                    self.cloudfront_columns = Some(columns);
+                }
+                true
+            }
+            LogType::AmplifyAccess => match cloudfront::Columns::from_csv_header(line) {
+                Some(columns) => {
+                    self.amplify_columns = Some(columns);
+                    true
+                }
+                None => false,
+            },
+            LogType::VpcFlow => match vpc_flow::Format::from_header(line) {
+                Some(format) => {
+                    self.vpc_format = Some(format);
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn parse_as<'a>(&self, log_type: LogType, line: &'a str) -> ParseResult<'a> {
+        use formats::*;
+        match log_type {
+            LogType::PexipSupport => pexip_support::parse(line),
+            LogType::PexipAudit => pexip_audit::parse(line),
+            LogType::PexipWeb => pexip_web::parse(line),
+            LogType::Alb => alb::parse(line),
+            LogType::ElbClassic => elb_classic::parse(line),
+            LogType::CloudFront => cloudfront::parse(line, self.cloudfront_columns.as_ref().unwrap_or(cloudfront::Columns::default_order())),
+            LogType::AmplifyAccess => cloudfront::parse_amplify(line, self.amplify_columns.as_ref().unwrap_or(cloudfront::Columns::default_order())),
+            LogType::S3Access => s3_access::parse(line),
+            LogType::VpcFlow => vpc_flow::parse(line, self.vpc_format.as_ref().unwrap_or(vpc_flow::Format::default_v2())),
+            LogType::LambdaPlatform if !line.starts_with('{') => lambda_platform::parse(line),
+            LogType::CloudTrail | LogType::LambdaPlatform | LogType::App | LogType::Json => {
+                let object = json_object(line)?;
+                match log_type {
+                    LogType::CloudTrail => cloudtrail::from_object(object),
+                    LogType::LambdaPlatform => lambda_platform::from_object(object),
+                    LogType::App => app::from_object(object),
+                    _ => Ok(app::json_from_object(object)),
+                }
+            }
+            LogType::Unparsed => Err(ParseError::fixed("log_type unparsed was requested")),
+        }
+    }
+
+    fn finish<'a>(&self, log_type: LogType, result: ParseResult<'a>, line: &'a str, ctx: &EventContext<'a>) -> Record<'a> {
+        let (log_type, body, time, raw) = match result {
+            Ok(Parsed { body, time }) => (log_type, body, time, self.config.keep_raw.then_some(Cow::Borrowed(line))),
+            Err(ParseError(reason)) => {
+                let parse_error = match log_type {
+                    LogType::Unparsed => reason,
+                    tried => Cow::Owned(format!("{tried}: {reason}")),
+                };
+                (LogType::Unparsed, Body::Unparsed(Unparsed { parse_error }), None, Some(Cow::Borrowed(line)))
+            }
+        };
+        let received = ctx.received_ms;
+        let timestamp = time.or(received).unwrap_or(0);
+        let timestamp_suspect = matches!((time, received), (Some(t), Some(r)) if (t - r).abs() > SUSPECT_SKEW_MS);
+        let event_id = match ctx.event_id {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(derived_event_id(ctx.source, ctx.position, line)),
+        };
+        let mut record = Record {
+            envelope: Envelope {
+                log_type,
+                timestamp,
+                partition_time: if timestamp_suspect { received.unwrap_or(timestamp) } else { timestamp },
+                event_id,
+                severity: crate::record::Severity::Info,
+                log_group: ctx.log_group.map(Cow::Borrowed),
+                log_stream: ctx.log_stream.map(Cow::Borrowed),
+                account_id: ctx.account_id.map(Cow::Borrowed),
+                timestamp_suspect,
+                raw,
+            },
+            body,
+        };
+        record.envelope.severity = self.rules.severity(&record);
+        record
+    }
+}
+
+/// A deterministic event id for input without a CloudWatch id: re-processing the
+/// same source yields the same id, so Athena can de-duplicate.
+pub fn derived_event_id(source: &str, position: u64, line: &str) -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(source.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(&position.to_le_bytes());
+    hasher.update(line.as_bytes());
+    format!("lw-{:032x}", hasher.digest128())
+}
+
+fn json_object(line: &str) -> Result<Map<String, Value>, ParseError> {
+    match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(ParseError::fixed("JSON value is not an object")),
+        Err(e) => Err(ParseError::new(format!("invalid JSON: {e}"))),
+    }
+}
+
+/// Classifies a JSON object line by its keys.
+fn parse_json_object(line: &str) -> Result<(LogType, Parsed<'static>), ParseError> {
+    use formats::{app, cloudtrail, lambda_platform};
+    let object = json_object(line)?;
+    if cloudtrail::is_cloudtrail(&object) {
+        Ok((LogType::CloudTrail, cloudtrail::from_object(object)?))
+    } else if lambda_platform::is_platform_record(&object) {
+        Ok((LogType::LambdaPlatform, lambda_platform::from_object(object)?))
+    } else if app::is_app(&object) {
+        Ok((LogType::App, app::from_object(object)?))
+    } else {
+        Ok((LogType::Json, app::json_from_object(object)))
+    }
+}

@@ -1,0 +1,313 @@
+//! The typed record model: the envelope every output line carries, and the
+//! per-log_type bodies (one struct per format, defined beside its parser).
+//!
+//! Records borrow from the input line wherever the value needs no rewriting
+//! (`Str<'a>` is a `Cow<'a, str>`), so parsing allocates only for values that
+//! are unescaped or decoded.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::formats::{
+    alb::Alb, app::App, app::Json, cloudfront::CloudFront, cloudtrail::CloudTrail,
+    elb_classic::ElbClassic, lambda_platform::LambdaPlatform, pexip_audit::PexipAudit,
+    pexip_support::PexipSupport, pexip_web::PexipWeb, s3_access::S3Access, vpc_flow::VpcFlow,
+};
+use crate::time::Millis;
+
+/// A string value borrowed from the input when possible.
+pub type Str<'a> = Cow<'a, str>;
+
+macro_rules! log_types {
+    ($($variant:ident => $name:literal: $doc:literal,)*) => {
+        /// Every kind of record the pipeline produces; also the first partition key.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum LogType { $(#[doc = $doc] $variant,)* }
+
+        impl LogType {
+            /// All log types, in schema order.
+            pub const ALL: &'static [LogType] = &[$(LogType::$variant,)*];
+
+            /// The name used in records, partition keys, schemas and Glue tables.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(LogType::$variant => $name,)* }
+            }
+
+            /// Parses a log_type name as written in records and configuration.
+            pub fn from_name(name: &str) -> Option<LogType> {
+                match name { $($name => Some(LogType::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+log_types! {
+    PexipSupport => "pexip_support": "Pexip Infinity support and administrator log lines.",
+    PexipAudit => "pexip_audit": "Linux auditd lines forwarded by Pexip nodes.",
+    PexipWeb => "pexip_web": "Pexip web server (Apache-style access) lines.",
+    Alb => "alb": "Application Load Balancer access log entries.",
+    ElbClassic => "elb_classic": "Classic Load Balancer access log entries.",
+    CloudFront => "cloudfront": "CloudFront standard (legacy) access log entries.",
+    AmplifyAccess => "amplify_access": "Amplify Hosting access log rows (CSV).",
+    S3Access => "s3_access": "S3 server access log entries.",
+    VpcFlow => "vpc_flow": "VPC Flow Log records, default or custom format.",
+    CloudTrail => "cloudtrail": "CloudTrail events as CloudWatch Logs delivers them.",
+    LambdaPlatform => "lambda_platform": "Lambda START/END/REPORT lines and platform.* JSON records.",
+    App => "app": "Application events (the app log API shape and common JSON logger shapes).",
+    Json => "json": "Any other JSON object.",
+    Unparsed => "unparsed": "Anything no parser understood, kept raw with the reason.",
+}
+
+impl fmt::Display for LogType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for LogType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Normalised severity, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Diagnostic detail.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something an operator should look at soon.
+    Warning,
+    /// A failure.
+    Error,
+    /// Service-affecting: page someone.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, least severe first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Debug,
+        Severity::Info,
+        Severity::Warning,
+        Severity::Error,
+        Severity::Critical,
+    ];
+
+    /// The lower-case name used in records, topics and rules.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Debug => "debug",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Normalises a level name from any source: Pexip `Level`, app `log_level`,
+    /// syslog names and the usual aliases, case-insensitively.
+    pub fn from_level(level: &str) -> Option<Severity> {
+        let level = level.trim();
+        let is = |name: &str| level.eq_ignore_ascii_case(name);
+        Some(if is("critical") || is("crit") || is("fatal") || is("emerg") || is("emergency") || is("alert") || is("panic") {
+            Severity::Critical
+        } else if is("error") || is("err") || is("severe") {
+            Severity::Error
+        } else if is("warning") || is("warn") {
+            Severity::Warning
+        } else if is("info") || is("information") || is("informational") || is("notice") {
+            Severity::Info
+        } else if is("debug") || is("trace") || is("verbose") {
+            Severity::Debug
+        } else {
+            return None;
+        })
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The fields every record carries, whatever its log_type (design section 4).
+#[derive(Debug, Clone, Serialize)]
+pub struct Envelope<'a> {
+    /// What kind of record this is; also the first partition key.
+    pub log_type: LogType,
+    /// Event time: from the line when it has one, else the CloudWatch event time.
+    #[serde(serialize_with = "crate::time::serialize_iso")]
+    pub timestamp: Millis,
+    /// The time that decides the partition: `timestamp`, or the delivery time
+    /// when `timestamp_suspect` is set.
+    #[serde(skip)]
+    pub partition_time: Millis,
+    /// CloudWatch event id, or a deterministic id for other input.
+    pub event_id: Str<'a>,
+    /// Normalised severity.
+    pub severity: Severity,
+    /// CloudWatch Logs group the event came from.
+    pub log_group: Option<Str<'a>>,
+    /// CloudWatch Logs stream the event came from.
+    pub log_stream: Option<Str<'a>>,
+    /// AWS account that owns the log group.
+    pub account_id: Option<Str<'a>>,
+    /// Set when the event's own time was too far from the delivery time to be
+    /// trusted for partitioning (a node with a wrong clock).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub timestamp_suspect: bool,
+    /// The line as received, when configured to keep it (always set on `unparsed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<Str<'a>>,
+}
+
+/// Schema-only mirror of [`Envelope`]: the JSON shape of the envelope columns.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub(crate) struct EnvelopeColumns {
+    /// What kind of record this is; also the first partition key.
+    log_type: String,
+    /// Event time, ISO 8601 UTC with milliseconds and `Z`.
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    timestamp: String,
+    /// CloudWatch event id, or a deterministic id (hash of source, position and line).
+    event_id: String,
+    /// Normalised severity.
+    severity: Severity,
+    /// CloudWatch Logs group the event came from.
+    log_group: Option<String>,
+    /// CloudWatch Logs stream the event came from.
+    log_stream: Option<String>,
+    /// AWS account that owns the log group (always a string).
+    account_id: Option<String>,
+    /// True when the event time was not trusted for partitioning.
+    timestamp_suspect: Option<bool>,
+    /// The line as received (on `unparsed` records, or when configured).
+    raw: Option<String>,
+}
+
+/// Fields of an `unparsed` record (the envelope's `raw` carries the line).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Unparsed<'a> {
+    /// Why no parser accepted the line.
+    #[schemars(with = "String")]
+    pub parse_error: Str<'a>,
+}
+
+/// The log_type-specific part of a record.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Body<'a> {
+    PexipSupport(PexipSupport<'a>),
+    PexipAudit(PexipAudit<'a>),
+    PexipWeb(PexipWeb<'a>),
+    Alb(Alb<'a>),
+    ElbClassic(ElbClassic<'a>),
+    /// CloudFront and Amplify share the CloudFront columns.
+    CloudFront(CloudFront<'a>),
+    S3Access(S3Access<'a>),
+    VpcFlow(VpcFlow<'a>),
+    CloudTrail(CloudTrail<'a>),
+    LambdaPlatform(LambdaPlatform<'a>),
+    App(App<'a>),
+    Json(Json<'a>),
+    Unparsed(Unparsed<'a>),
+}
+
+/// One typed output record: the envelope, then the type's own fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record<'a> {
+    #[serde(flatten)]
+    pub envelope: Envelope<'a>,
+    #[serde(flatten)]
+    pub body: Body<'a>,
+}
+
+impl Record<'_> {
+    /// The record's log_type.
+    pub fn log_type(&self) -> LogType {
+        self.envelope.log_type
+    }
+
+    /// Appends the record as one line of JSON (no trailing newline).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        // Serialising plain structs into a Vec cannot fail: every map key is a string.
+        serde_json::to_writer(&mut *out, self).expect("record serialisation is infallible");
+    }
+
+    /// The record as a JSON string.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::with_capacity(512);
+        self.write_json(&mut out);
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// Converts the record into an owned one that no longer borrows the input.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("record serialisation is infallible")
+    }
+}
+
+/// An ordered string-to-string map that keeps the order of the source line
+/// (serialised as a JSON object, typed `map<string,string>` in Glue). A key seen
+/// twice keeps its last value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields<'a>(pub Vec<(Str<'a>, Str<'a>)>);
+
+impl<'a> Fields<'a> {
+    /// Inserts or replaces a pair.
+    pub fn insert(&mut self, key: Str<'a>, value: Str<'a>) {
+        if let Some(slot) = self.0.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+        } else {
+            self.0.push((key, value));
+        }
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
+    }
+
+    /// True when there are no pairs.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl JsonSchema for Fields<'_> {
+    fn schema_name() -> Cow<'static, str> {
+        "StringMap".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <std::collections::BTreeMap<String, String>>::json_schema(generator)
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}

@@ -1,0 +1,250 @@
+//! Severity: each record's natural level (Pexip `Level`, app `log_level`, ...)
+//! normalised, then adjusted by rules. Rules are data (a JSON file): the
+//! defaults of design section 8 are built in (`rules/default_rules.json`) and an
+//! operator's file is evaluated before them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::detect::ConfigError;
+use crate::record::{Body, LogType, Record, Severity};
+
+/// The built-in rules (design section 8).
+pub const DEFAULT_RULES_JSON: &str = include_str!("../rules/default_rules.json");
+
+/// Dedupe window for alerts whose rule names none.
+pub const DEFAULT_DEDUPE_WINDOW: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    rules: Vec<RuleSpec>,
+    /// When true the built-in defaults are not evaluated after these rules.
+    #[serde(default)]
+    replace_defaults: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    name: String,
+    #[serde(default)]
+    log_type: Option<String>,
+    #[serde(default)]
+    module: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, String>,
+    #[serde(default)]
+    fields_not: BTreeMap<String, String>,
+    severity: String,
+    #[serde(default)]
+    dedupe_window_s: Option<u64>,
+}
+
+/// One compiled rule: every given matcher must hold.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Name reported with alerts.
+    pub name: String,
+    log_type: Option<LogType>,
+    module: Option<String>,
+    message: Option<Regex>,
+    fields: Vec<(String, Regex)>,
+    fields_not: Vec<(String, Regex)>,
+    /// Severity given to matching records.
+    pub severity: Severity,
+    /// Alerts of one fingerprint inside this window are published once.
+    pub dedupe_window: Duration,
+}
+
+/// The outcome of classifying a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Classification<'r> {
+    /// The record's severity.
+    pub severity: Severity,
+    /// The rule that decided it, if any (else the natural level stands).
+    pub rule: Option<&'r str>,
+    /// Dedupe window for alerts of this record.
+    pub dedupe_window: Duration,
+}
+
+/// An ordered rule list; the first matching rule decides.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    rules: Vec<Rule>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules::from_json_without_defaults(DEFAULT_RULES_JSON).expect("built-in rules are valid")
+    }
+}
+
+impl Rules {
+    /// Operator rules evaluated before the built-in defaults (unless the file
+    /// sets `"replace_defaults": true`).
+    pub fn from_json(json: &str) -> Result<Rules, ConfigError> {
+        let file: RulesFile =
+            serde_json::from_str(json).map_err(|e| ConfigError(format!("rules file is not valid: {e}")))?;
+        let replace = file.replace_defaults;
+        let mut rules = compile(file)?;
+        if !replace {
+            rules.extend(Rules::default().rules);
+        }
+        Ok(Rules { rules })
+    }
+
+    fn from_json_without_defaults(json: &str) -> Result<Rules, ConfigError> {
+        let file: RulesFile =
+            serde_json::from_str(json).map_err(|e| ConfigError(format!("rules file is not valid: {e}")))?;
+        Ok(Rules { rules: compile(file)? })
+    }
+
+    /// The rules in evaluation order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The severity of a record (see [`Rules::classify`]).
+    pub fn severity(&self, record: &Record<'_>) -> Severity {
+        self.classify(record).severity
+    }
+
+    /// Applies the first matching rule, else the record's natural level.
+    pub fn classify(&self, record: &Record<'_>) -> Classification<'_> {
+        let mut view = FieldView { record, json: None };
+        for rule in &self.rules {
+            if rule.matches(&mut view) {
+                return Classification { severity: rule.severity, rule: Some(&rule.name), dedupe_window: rule.dedupe_window };
+            }
+        }
+        Classification { severity: natural_severity(record), rule: None, dedupe_window: DEFAULT_DEDUPE_WINDOW }
+    }
+}
+
+fn compile(file: RulesFile) -> Result<Vec<Rule>, ConfigError> {
+    file.rules
+        .into_iter()
+        .map(|spec| {
+            let name = spec.name;
+            let regex = |what: &str, pattern: &str| {
+                Regex::new(pattern).map_err(|e| ConfigError(format!("rule {name:?}: {what} is not a valid regex: {e}")))
+            };
+            let log_type = match spec.log_type.as_deref() {
+                None => None,
+                Some(t) => Some(LogType::from_name(t).ok_or_else(|| ConfigError(format!("rule {name:?}: unknown log_type {t:?}")))?),
+            };
+            let severity = Severity::from_level(&spec.severity).ok_or_else(|| {
+                ConfigError(format!(
+                    "rule {name:?}: unknown severity {:?}; use critical, error, warning, info or debug",
+                    spec.severity
+                ))
+            })?;
+            let message = spec.message.as_deref().map(|p| regex("message", p)).transpose()?;
+            let fields = spec.fields.iter().map(|(k, p)| Ok((k.clone(), regex(&format!("fields.{k}"), p)?))).collect::<Result<_, ConfigError>>()?;
+            let fields_not = spec.fields_not.iter().map(|(k, p)| Ok((k.clone(), regex(&format!("fields_not.{k}"), p)?))).collect::<Result<_, ConfigError>>()?;
+            Ok(Rule {
+                log_type,
+                module: spec.module,
+                message,
+                fields,
+                fields_not,
+                severity,
+                dedupe_window: spec.dedupe_window_s.map_or(DEFAULT_DEDUPE_WINDOW, Duration::from_secs),
+                name,
+            })
+        })
+        .collect()
+}
+
+impl Rule {
+    fn matches(&self, view: &mut FieldView<'_, '_>) -> bool {
+        if self.log_type.is_some_and(|t| t != view.record.log_type()) {
+            return false;
+        }
+        if let Some(module) = &self.module {
+            if view.get("name").as_deref() != Some(module.as_str()) {
+                return false;
+            }
+        }
+        if let Some(message) = &self.message {
+            if !view.get("message").is_some_and(|m| message.is_match(&m)) {
+                return false;
+            }
+        }
+        self.fields.iter().all(|(k, re)| view.get(k).is_some_and(|v| re.is_match(&v)))
+            && !self.fields_not.iter().any(|(k, re)| view.get(k).is_some_and(|v| re.is_match(&v)))
+    }
+}
+
+/// Field lookup for rules: Pexip records answer from their pairs directly (the
+/// hot case); other types are serialised once, lazily, when a rule asks.
+struct FieldView<'r, 'a> {
+    record: &'r Record<'a>,
+    json: Option<Value>,
+}
+
+impl FieldView<'_, '_> {
+    fn get(&mut self, name: &str) -> Option<String> {
+        if let Body::PexipSupport(p) = &self.record.body {
+            return match name {
+                "name" => Some(p.name.to_string()),
+                "message" => p.message.as_deref().map(str::to_owned),
+                "level" => Some(p.level.to_string()),
+                "node" => Some(p.node.to_string()),
+                other => p.fields.get(other).map(str::to_owned),
+            };
+        }
+        let json = self.json.get_or_insert_with(|| self.record.to_value());
+        match json.get(name)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
+}
+
+/// The level a record states about itself, before rules.
+pub fn natural_severity(record: &Record<'_>) -> Severity {
+    match &record.body {
+        Body::PexipSupport(p) => Severity::from_level(&p.level).unwrap_or(Severity::Info),
+        Body::App(a) => a.log_level.as_deref().and_then(Severity::from_level).unwrap_or(Severity::Info),
+        _ => Severity::Info,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_rules_compile_and_are_named() {
+        let rules = Rules::default();
+        assert!(rules.rules().len() >= 8);
+        assert!(rules.rules().iter().any(|r| r.name == "pexip-node-connectivity-lost" && r.severity == Severity::Critical));
+    }
+
+    #[test]
+    fn bad_rules_files_say_what_to_fix() {
+        let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"loud"}]}"#).unwrap_err();
+        assert!(err.0.contains("unknown severity \"loud\""), "{err}");
+        let err = Rules::from_json(r#"{"rules":[{"name":"x","message":"(","severity":"info"}]}"#).unwrap_err();
+        assert!(err.0.contains("message is not a valid regex"), "{err}");
+        let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"info","colour":"red"}]}"#).unwrap_err();
+        assert!(err.0.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn level_aliases_normalise() {
+        for (level, want) in [("FATAL", Severity::Critical), ("crit", Severity::Critical), ("Warn", Severity::Warning), ("err", Severity::Error), ("INFO", Severity::Info), ("trace", Severity::Debug)] {
+            assert_eq!(Severity::from_level(level), Some(want), "{level}");
+        }
+        assert_eq!(Severity::from_level("loud"), None);
+    }
+}
