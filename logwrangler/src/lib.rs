@@ -18,8 +18,10 @@
 //! ```
 
 pub mod detect;
+pub mod envelope;
 pub mod formats;
 pub mod parser;
+pub mod partition;
 pub mod record;
 pub mod schema;
 pub mod severity;

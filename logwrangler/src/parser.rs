@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::detect::{self, SourceConfig, Sniffed};
-use crate::formats::{self, cloudfront, vpc_flow, ParseError, ParseResult, Parsed};
+use crate::detect::{self, Sniffed, SourceConfig};
+use crate::formats::{self, ParseError, ParseResult, Parsed, cloudfront, vpc_flow};
 use crate::record::{Body, Envelope, LogType, Record, Unparsed};
 use crate::severity::Rules;
 use crate::time::Millis;
@@ -30,8 +30,12 @@ pub struct EventContext<'a> {
     pub account_id: Option<&'a str>,
     /// CloudWatch event id; when absent a deterministic id is derived.
     pub event_id: Option<&'a str>,
-    /// CloudWatch event time, or the arrival time for other input.
+    /// CloudWatch event time, or the arrival time for other input: the
+    /// delivery time that an event's own time is checked against.
     pub received_ms: Option<Millis>,
+    /// Time for events without one of their own when there is no delivery
+    /// time either (files read from disk).
+    pub fallback_ms: Option<Millis>,
     /// Name of the source for derived ids (file name, stream, record id).
     pub source: &'a str,
     /// Position of the event within the source (line number, event index).
@@ -47,18 +51,32 @@ pub struct LineParser {
     cloudfront_columns: Option<cloudfront::Columns>,
     amplify_columns: Option<cloudfront::Columns>,
     vpc_format: Option<vpc_flow::Format>,
+    /// The log_type announced by the last header line: the lines after a
+    /// header belong to it (a VPC custom format's lines need not look like v2).
+    header_type: Option<LogType>,
 }
 
 impl Default for LineParser {
     fn default() -> Self {
-        LineParser::new(Arc::new(SourceConfig::default()), Arc::new(Rules::default()))
+        LineParser::new(
+            Arc::new(SourceConfig::default()),
+            Arc::new(Rules::default()),
+        )
     }
 }
 
 impl LineParser {
     /// A parser using a source mapping and severity rules.
     pub fn new(config: Arc<SourceConfig>, rules: Arc<Rules>) -> Self {
-        LineParser { config, rules, forced: None, cloudfront_columns: None, amplify_columns: None, vpc_format: None }
+        LineParser {
+            config,
+            rules,
+            forced: None,
+            cloudfront_columns: None,
+            amplify_columns: None,
+            vpc_format: None,
+            header_type: None,
+        }
     }
 
     /// Parses every line as `log_type` (no mapping, no sniffing); lines that do
@@ -77,7 +95,10 @@ impl LineParser {
         if let Some(format) = target.as_ref().and_then(|t| t.vpc_format.clone()) {
             self.vpc_format.get_or_insert(format);
         }
-        let wanted = self.forced.or(target.map(|t| t.log_type));
+        let wanted = self
+            .forced
+            .or(target.map(|t| t.log_type))
+            .or(self.header_type);
         let (log_type, result) = match wanted {
             Some(log_type) => match self.header(log_type, line) {
                 true => return None,
@@ -86,17 +107,15 @@ impl LineParser {
                     match (forced, self.forced.is_none()) {
                         // A mapped group may still carry other formats: try sniffing before giving up.
                         (Err(err), true) => match self.sniff_and_parse(line) {
+                            None => return None,
                             Some((t, Ok(parsed))) => (t, Ok(parsed)),
-                            _ => (log_type, Err(err)),
+                            Some(_) => (log_type, Err(err)),
                         },
                         (result, _) => (log_type, result),
                     }
                 }
             },
-            None => match self.sniff_and_parse(line) {
-                Some(outcome) => outcome,
-                None => return None,
-            },
+            None => self.sniff_and_parse(line)?,
         };
         Some(self.finish(log_type, result, line, ctx))
     }
@@ -106,18 +125,23 @@ impl LineParser {
         Some(match detect::sniff(line) {
             Sniffed::Header(log_type) => {
                 if self.header(log_type, line) {
+                    self.header_type = Some(log_type);
                     return None;
                 }
-                (LogType::Unparsed, Err(ParseError::fixed("header line of an unknown layout")))
+                (
+                    LogType::Unparsed,
+                    Err(ParseError::fixed("header line of an unknown layout")),
+                )
             }
             Sniffed::Line(log_type) => (log_type, self.parse_as(log_type, line)),
             Sniffed::JsonObject => match parse_json_object(line) {
                 Ok((log_type, parsed)) => (log_type, Ok(parsed)),
                 Err(err) => (LogType::Json, Err(err)),
             },
-            Sniffed::Unknown => {
-                (LogType::Unparsed, Err(ParseError::fixed("no known log format matches this line")))
-            }
+            Sniffed::Unknown => (
+                LogType::Unparsed,
+                Err(ParseError::fixed("no known log format matches this line")),
+            ),
         })
     }
 
@@ -156,11 +180,27 @@ impl LineParser {
             LogType::PexipWeb => pexip_web::parse(line),
             LogType::Alb => alb::parse(line),
             LogType::ElbClassic => elb_classic::parse(line),
-            LogType::CloudFront => cloudfront::parse(line, self.cloudfront_columns.as_ref().unwrap_or(cloudfront::Columns::default_order())),
-            LogType::AmplifyAccess => cloudfront::parse_amplify(line, self.amplify_columns.as_ref().unwrap_or(cloudfront::Columns::default_order())),
+            LogType::CloudFront => cloudfront::parse(
+                line,
+                self.cloudfront_columns
+                    .as_ref()
+                    .unwrap_or(cloudfront::Columns::default_order()),
+            ),
+            LogType::AmplifyAccess => cloudfront::parse_amplify(
+                line,
+                self.amplify_columns
+                    .as_ref()
+                    .unwrap_or(cloudfront::Columns::default_order()),
+            ),
             LogType::S3Access => s3_access::parse(line),
-            LogType::VpcFlow => vpc_flow::parse(line, self.vpc_format.as_ref().unwrap_or(vpc_flow::Format::default_v2())),
+            LogType::VpcFlow => vpc_flow::parse(
+                line,
+                self.vpc_format
+                    .as_ref()
+                    .unwrap_or(vpc_flow::Format::default_v2()),
+            ),
             LogType::LambdaPlatform if !line.starts_with('{') => lambda_platform::parse(line),
+            LogType::App if !line.starts_with('{') => app::parse_text(line),
             LogType::CloudTrail | LogType::LambdaPlatform | LogType::App | LogType::Json => {
                 let object = json_object(line)?;
                 match log_type {
@@ -174,20 +214,50 @@ impl LineParser {
         }
     }
 
-    fn finish<'a>(&self, log_type: LogType, result: ParseResult<'a>, line: &'a str, ctx: &EventContext<'a>) -> Record<'a> {
+    fn finish<'a>(
+        &self,
+        log_type: LogType,
+        result: ParseResult<'a>,
+        line: &'a str,
+        ctx: &EventContext<'a>,
+    ) -> Record<'a> {
         let (log_type, body, time, raw) = match result {
-            Ok(Parsed { body, time }) => (log_type, body, time, self.config.keep_raw.then_some(Cow::Borrowed(line))),
+            Ok(Parsed { body, time }) => (
+                log_type,
+                body,
+                time,
+                self.config.keep_raw.then_some(Cow::Borrowed(line)),
+            ),
             Err(ParseError(reason)) => {
                 let parse_error = match log_type {
                     LogType::Unparsed => reason,
                     tried => Cow::Owned(format!("{tried}: {reason}")),
                 };
-                (LogType::Unparsed, Body::Unparsed(Unparsed { parse_error }), None, Some(Cow::Borrowed(line)))
+                (
+                    LogType::Unparsed,
+                    Body::Unparsed(Unparsed { parse_error }),
+                    None,
+                    Some(Cow::Borrowed(line)),
+                )
             }
         };
+        // VPC flow records carry their own `account_id` (design section 4), which
+        // shares the envelope's column name: the record's value wins, the
+        // CloudWatch owner fills it when the format has none, and the envelope
+        // does not write the key a second time.
+        let mut body = body;
+        let mut account_id = ctx.account_id.map(Cow::Borrowed);
+        if let Body::VpcFlow(flow) = &mut body {
+            if flow.account_id.is_none() {
+                flow.account_id = account_id.take();
+            } else {
+                account_id = None;
+            }
+        }
         let received = ctx.received_ms;
-        let timestamp = time.or(received).unwrap_or(0);
-        let timestamp_suspect = matches!((time, received), (Some(t), Some(r)) if (t - r).abs() > SUSPECT_SKEW_MS);
+        let timestamp = time.or(received).or(ctx.fallback_ms).unwrap_or(0);
+        let timestamp_suspect =
+            matches!((time, received), (Some(t), Some(r)) if (t - r).abs() > SUSPECT_SKEW_MS);
         let event_id = match ctx.event_id {
             Some(id) => Cow::Borrowed(id),
             None => Cow::Owned(derived_event_id(ctx.source, ctx.position, line)),
@@ -196,13 +266,18 @@ impl LineParser {
             envelope: Envelope {
                 log_type,
                 timestamp,
-                partition_time: if timestamp_suspect { received.unwrap_or(timestamp) } else { timestamp },
+                partition_time: if timestamp_suspect {
+                    received.unwrap_or(timestamp)
+                } else {
+                    timestamp
+                },
                 event_id,
                 severity: crate::record::Severity::Info,
                 log_group: ctx.log_group.map(Cow::Borrowed),
                 log_stream: ctx.log_stream.map(Cow::Borrowed),
-                account_id: ctx.account_id.map(Cow::Borrowed),
+                account_id,
                 timestamp_suspect,
+                truncated: false,
                 raw,
             },
             body,
@@ -238,7 +313,10 @@ fn parse_json_object(line: &str) -> Result<(LogType, Parsed<'static>), ParseErro
     if cloudtrail::is_cloudtrail(&object) {
         Ok((LogType::CloudTrail, cloudtrail::from_object(object)?))
     } else if lambda_platform::is_platform_record(&object) {
-        Ok((LogType::LambdaPlatform, lambda_platform::from_object(object)?))
+        Ok((
+            LogType::LambdaPlatform,
+            lambda_platform::from_object(object)?,
+        ))
     } else if app::is_app(&object) {
         Ok((LogType::App, app::from_object(object)?))
     } else {

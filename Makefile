@@ -1,0 +1,33 @@
+# logwrangler: the two entry points of a fresh machine.
+#   make demo   runs the main job locally on embedded defaults (no AWS account)
+#   make test   runs the whole test suite (what CI runs)
+# Both install what they need (Rust components) themselves.
+
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+export CARGO_INCREMENTAL ?= 0
+
+.PHONY: test demo schemas fmt lint tools
+
+## Whole test suite: formatting, lints, unit + conformance + property tests, schema freshness.
+test: tools
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) test --workspace --locked
+	$(CARGO) run --quiet --locked -p logwrangler-cli -- schemas --out schemas --check
+
+## The main job on the bundled samples: typed records into ./lake/parsed, a summary on the terminal.
+demo: tools
+	$(CARGO) build --locked -p logwrangler-cli
+	tests/scripts/demo.sh $${CARGO_TARGET_DIR:-target}/debug/logwrangler
+
+## Regenerate schemas/ from the record types.
+schemas:
+	$(CARGO) run --quiet --locked -p logwrangler-cli -- schemas --out schemas
+
+fmt:
+	$(CARGO) fmt --all
+
+tools:
+	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy

@@ -1,0 +1,66 @@
+//! The `transform-lambda` binary: the Firehose processor behind the Lambda
+//! Runtime API. Configuration is read and checked before the runtime starts.
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::value::RawValue;
+use transform_lambda::config::Config;
+use transform_lambda::processor::Request;
+use transform_lambda::reingest::FirehoseSink;
+use transform_lambda::{metrics, process};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!(error = %err, "invalid configuration; fix the environment variable and redeploy");
+            return Err(err.into());
+        }
+    };
+    let sink = FirehoseSink::lazy();
+    let (config, sink) = (&config, &sink);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Request>| async move {
+        let (response, report) = process(&event.payload, config, Some(sink)).await;
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        for doc in metrics::emf_documents(&report, "transform", now_ms) {
+            println!("{doc}");
+        }
+        tracing::info!(
+            invocation_id = %event.payload.invocation_id,
+            records_in = report.stats.records_in,
+            ok = report.ok,
+            dropped = report.dropped,
+            processing_failed = report.processing_failed,
+            events = report.stats.events_in,
+            unparsed = report.stats.unparsed,
+            reingested_records = report.reingested_records,
+            reingest_failed = report.reingest_failed,
+            bytes_out = report.bytes_out,
+            "processed batch"
+        );
+        if let Some(error) = &report.reingest_error {
+            tracing::warn!(error = %error, failed = report.reingest_failed, "re-ingest incomplete; records answered ProcessingFailed");
+        }
+        let body = String::from_utf8(response).expect("the response is JSON text");
+        Ok::<Box<RawValue>, Error>(RawValue::from_string(body)?)
+    }))
+    .await
+}
+
+/// JSON logs at the level of `RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, else info.
+fn init_tracing() {
+    let level = std::env::var("RUST_LOG")
+        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL"))
+        .unwrap_or_else(|_| "info".into())
+        .to_lowercase();
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_current_span(false)
+        .without_time()
+        .init();
+}

@@ -1,0 +1,604 @@
+//! The pure part of the Firehose processor: from a transformation request to a
+//! plan (one answer per record, plus the payloads to re-ingest), and from the
+//! plan and the re-ingest outcome to the response. No I/O happens here.
+//!
+//! Contract (design section 3): each record is decoded on its own (base64,
+//! gzip when it starts with `1f 8b`, a CloudWatch envelope or Direct PUT lines);
+//! exactly one answer per recordId; `Ok` data is newline-delimited typed JSON
+//! whose lines share one partition; other partitions, and whatever does not
+//! fit the 6 MB response, are re-ingested and answered `Dropped`; a record is
+//! `ProcessingFailed` only when it cannot be decoded at all, or when its
+//! re-ingest finally fails (Firehose then keeps it under the error prefix).
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use logwrangler::envelope::{self, CloudWatchEnvelope, DecodeError, LogEvent, Payload};
+use logwrangler::parser::derived_event_id;
+use logwrangler::partition::PartitionKey;
+use logwrangler::{EventContext, LineParser, LogType};
+use serde::{Deserialize, Serialize};
+
+/// Lambda's synchronous response limit.
+pub const LAMBDA_RESPONSE_LIMIT: usize = 6_291_456;
+/// Largest record `PutRecordBatch` accepts, before base64.
+pub const FIREHOSE_RECORD_LIMIT: usize = 1_024_000;
+
+/// Bounds that keep one invocation safe whatever arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes kept free below the 6 MB response limit (the runtime's own framing, rounding).
+    pub response_margin: usize,
+    /// Largest decompressed size of one record (gzip bomb guard).
+    pub decompressed_cap: usize,
+    /// Longer lines are truncated to this many bytes and flagged `truncated`.
+    pub max_line_bytes: usize,
+    /// How many times a payload may be re-ingested (split) before it is failed.
+    pub max_reingest_generations: u32,
+    /// Largest re-ingested record, before base64.
+    pub reingest_record_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            response_margin: 128 * 1024,
+            decompressed_cap: 64 * 1024 * 1024,
+            max_line_bytes: 256 * 1024,
+            max_reingest_generations: 8,
+            reingest_record_max: FIREHOSE_RECORD_LIMIT,
+        }
+    }
+}
+
+impl Limits {
+    /// Bytes the response may use.
+    pub fn response_budget(&self) -> usize {
+        LAMBDA_RESPONSE_LIMIT.saturating_sub(self.response_margin)
+    }
+}
+
+/// A Firehose transformation request, read leniently: a record whose `data`
+/// is missing or not a string is answered on its own, never fails the batch.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    /// Invocation id.
+    #[serde(default)]
+    pub invocation_id: String,
+    /// ARN of the delivery stream that invoked us (re-ingest target by default).
+    #[serde(default)]
+    pub delivery_stream_arn: String,
+    /// Region of the stream.
+    #[serde(default)]
+    pub region: String,
+    /// The records.
+    #[serde(default)]
+    pub records: Vec<InputRecord>,
+}
+
+/// One input record.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputRecord {
+    /// Firehose record id; every id gets exactly one answer.
+    pub record_id: String,
+    /// Arrival time, epoch milliseconds.
+    #[serde(default)]
+    pub approximate_arrival_timestamp: Option<i64>,
+    /// Base64 data.
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+/// The answer planned for one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// Typed NDJSON of one partition.
+    Ok { data: Vec<u8>, keys: PartitionKey },
+    /// Nothing to deliver for this record (control message, headers only, or all re-ingested).
+    Dropped,
+    /// Undecodable: Firehose keeps the original under the error prefix.
+    ProcessingFailed(String),
+}
+
+/// What to do with one input record.
+#[derive(Debug, Clone)]
+pub struct RecordPlan {
+    /// The input record id.
+    pub record_id: String,
+    /// The answer, if every re-ingest payload of the record is accepted.
+    pub answer: Answer,
+    /// Payloads to put back into the stream (each at most `reingest_record_max` bytes).
+    pub reingest: Vec<Vec<u8>>,
+    /// Events sent to re-ingest.
+    pub reingested_events: usize,
+}
+
+/// Counters for logs and metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub records_in: usize,
+    pub bytes_in: usize,
+    pub events_in: usize,
+    pub events_by_log_type: BTreeMap<&'static str, usize>,
+    pub unparsed: usize,
+    pub truncated_lines: usize,
+    pub control_messages: usize,
+    pub split_records: usize,
+    pub overflow_records: usize,
+}
+
+/// The plan of one invocation.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// One entry per input record, in input order.
+    pub records: Vec<RecordPlan>,
+    /// What was seen.
+    pub stats: Stats,
+}
+
+/// A decoded record: its events (owned or borrowed) and their source context.
+struct Decoded<'a> {
+    envelope: Option<CloudWatchEnvelope<'a>>,
+    /// Direct PUT lines, with header lines remembered for splitting.
+    direct: Vec<&'a [u8]>,
+    generation: u32,
+}
+
+impl Decoded<'_> {
+    fn event_count(&self) -> usize {
+        self.envelope
+            .as_ref()
+            .map_or(self.direct.len(), |e| e.log_events.len())
+    }
+}
+
+fn decode_payload(data: &[u8]) -> Result<Decoded<'_>, DecodeError> {
+    Ok(match envelope::classify(data)? {
+        Payload::CloudWatch(env) => Decoded {
+            generation: env.logwrangler_reingest.unwrap_or(0),
+            envelope: Some(env),
+            direct: Vec::new(),
+        },
+        Payload::Direct(bytes) => Decoded {
+            envelope: None,
+            direct: envelope::direct_lines(bytes).collect(),
+            generation: 0,
+        },
+    })
+}
+
+/// One partition's share of a record.
+struct Group {
+    keys: PartitionKey,
+    ndjson: Vec<u8>,
+    /// Indexes of the events (envelope events or direct lines) in this group.
+    events: Vec<usize>,
+}
+
+/// Plans every record of a request.
+pub fn plan(request: &Request, parser: &LineParser, limits: &Limits) -> Plan {
+    let mut stats = Stats {
+        records_in: request.records.len(),
+        ..Stats::default()
+    };
+    let mut records: Vec<RecordPlan> = request
+        .records
+        .iter()
+        .map(|record| plan_record(record, parser, limits, &mut stats))
+        .collect();
+    enforce_budget(&mut records, request, limits, &mut stats);
+    Plan { records, stats }
+}
+
+fn failed(record_id: &str, reason: impl Into<String>) -> RecordPlan {
+    RecordPlan {
+        record_id: record_id.to_owned(),
+        answer: Answer::ProcessingFailed(reason.into()),
+        reingest: Vec::new(),
+        reingested_events: 0,
+    }
+}
+
+fn decode_data(record: &InputRecord, limits: &Limits) -> Result<Vec<u8>, DecodeError> {
+    let text = record
+        .data
+        .as_str()
+        .ok_or_else(|| DecodeError::Base64("data is missing or not a string".into()))?;
+    let raw = BASE64
+        .decode(text.as_bytes())
+        .map_err(|e| DecodeError::Base64(e.to_string()))?;
+    Ok(
+        match envelope::gunzip_capped(&raw, limits.decompressed_cap)? {
+            Cow::Borrowed(_) => raw,
+            Cow::Owned(decompressed) => decompressed,
+        },
+    )
+}
+
+fn plan_record(
+    record: &InputRecord,
+    parser: &LineParser,
+    limits: &Limits,
+    stats: &mut Stats,
+) -> RecordPlan {
+    let data = match decode_data(record, limits) {
+        Ok(data) => data,
+        Err(err) => return failed(&record.record_id, err.to_string()),
+    };
+    stats.bytes_in += data.len();
+    let decoded = match decode_payload(&data) {
+        Ok(decoded)
+            if decoded
+                .envelope
+                .as_ref()
+                .is_some_and(CloudWatchEnvelope::is_control) =>
+        {
+            stats.control_messages += 1;
+            return RecordPlan {
+                record_id: record.record_id.clone(),
+                answer: Answer::Dropped,
+                reingest: Vec::new(),
+                reingested_events: 0,
+            };
+        }
+        Ok(decoded) => decoded,
+        Err(err) => return failed(&record.record_id, err.to_string()),
+    };
+    let groups = transform_events(&decoded, record, parser, limits, stats);
+    let mut groups = groups.into_iter();
+    let Some(first) = groups.next() else {
+        return RecordPlan {
+            record_id: record.record_id.clone(),
+            answer: Answer::Dropped,
+            reingest: Vec::new(),
+            reingested_events: 0,
+        };
+    };
+    let mut plan = RecordPlan {
+        record_id: record.record_id.clone(),
+        answer: Answer::Ok {
+            data: first.ndjson,
+            keys: first.keys,
+        },
+        reingest: Vec::new(),
+        reingested_events: 0,
+    };
+    let rest: Vec<Group> = groups.collect();
+    if !rest.is_empty() {
+        stats.split_records += 1;
+        for group in rest {
+            if let Err(reason) = add_reingest(&mut plan, &decoded, record, &group.events, limits) {
+                return failed(&record.record_id, reason);
+            }
+        }
+    }
+    plan
+}
+
+/// Parses every event of a record and groups the typed lines by partition, in
+/// order of first appearance.
+fn transform_events(
+    decoded: &Decoded<'_>,
+    record: &InputRecord,
+    parser: &LineParser,
+    limits: &Limits,
+    stats: &mut Stats,
+) -> Vec<Group> {
+    let mut parser = parser.clone();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut emit = |index: usize, line: &str, ctx: &EventContext<'_>, stats: &mut Stats| {
+        let (line, truncated) = truncate(line, limits.max_line_bytes);
+        if truncated {
+            stats.truncated_lines += 1;
+        }
+        let Some(mut typed) = parser.parse_line(line, ctx) else {
+            return;
+        };
+        typed.envelope.truncated = truncated;
+        stats.events_in += 1;
+        *stats
+            .events_by_log_type
+            .entry(typed.log_type().as_str())
+            .or_default() += 1;
+        if typed.log_type() == LogType::Unparsed {
+            stats.unparsed += 1;
+        }
+        let keys = PartitionKey::of(&typed);
+        let group = match groups.iter_mut().position(|g| g.keys == keys) {
+            Some(i) => &mut groups[i],
+            None => {
+                groups.push(Group {
+                    keys,
+                    ndjson: Vec::with_capacity(8192),
+                    events: Vec::new(),
+                });
+                groups.last_mut().expect("just pushed")
+            }
+        };
+        typed.write_json(&mut group.ndjson);
+        group.ndjson.push(b'\n');
+        group.events.push(index);
+    };
+    match &decoded.envelope {
+        Some(env) => {
+            for (index, event) in env.log_events.iter().enumerate() {
+                let ctx = EventContext {
+                    log_group: env.log_group.as_deref(),
+                    log_stream: env.log_stream.as_deref(),
+                    account_id: env.owner.as_deref(),
+                    event_id: Some(&event.id)
+                        .filter(|id| !id.is_empty())
+                        .map(|id| id.as_ref()),
+                    received_ms: Some(event.timestamp),
+                    source: &record.record_id,
+                    position: index as u64,
+                    ..EventContext::default()
+                };
+                emit(index, &event.message, &ctx, stats);
+            }
+        }
+        None => {
+            for (index, line) in decoded.direct.iter().enumerate() {
+                let text = String::from_utf8_lossy(line);
+                let ctx = EventContext {
+                    received_ms: record.approximate_arrival_timestamp,
+                    source: &record.record_id,
+                    position: index as u64,
+                    ..EventContext::default()
+                };
+                emit(index, &text, &ctx, stats);
+            }
+        }
+    }
+    groups
+}
+
+/// Cuts a line to at most `max` bytes on a character boundary.
+fn truncate(line: &str, max: usize) -> (&str, bool) {
+    if line.len() <= max {
+        return (line, false);
+    }
+    let mut end = max;
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&line[..end], true)
+}
+
+/// Re-encodes the chosen events of a record as CloudWatch envelopes (gzip),
+/// halving until each fits a Firehose record, and adds them to the plan.
+fn add_reingest(
+    plan: &mut RecordPlan,
+    decoded: &Decoded<'_>,
+    record: &InputRecord,
+    events: &[usize],
+    limits: &Limits,
+) -> Result<(), String> {
+    if decoded.generation >= limits.max_reingest_generations {
+        return Err(format!(
+            "record was re-ingested {} times already; kept whole under the error prefix",
+            decoded.generation
+        ));
+    }
+    let payload = encode_envelope(decoded, record, events, decoded.generation + 1);
+    if payload.len() <= limits.reingest_record_max {
+        plan.reingest.push(payload);
+        plan.reingested_events += events.len();
+        return Ok(());
+    }
+    if events.len() <= 1 {
+        return Err("one event is larger than a Firehose record even compressed".into());
+    }
+    let (left, right) = events.split_at(events.len() / 2);
+    add_reingest(plan, decoded, record, left, limits)?;
+    add_reingest(plan, decoded, record, right, limits)
+}
+
+/// The chosen events as a gzip-compressed CloudWatch envelope marked with
+/// `generation`. Direct PUT lines become events with their derived ids and the
+/// arrival time, so re-processing yields the same ids and partitions.
+fn encode_envelope(
+    decoded: &Decoded<'_>,
+    record: &InputRecord,
+    events: &[usize],
+    generation: u32,
+) -> Vec<u8> {
+    let env = match &decoded.envelope {
+        Some(env) => CloudWatchEnvelope {
+            log_events: events
+                .iter()
+                .filter_map(|&i| env.log_events.get(i).cloned())
+                .collect(),
+            logwrangler_reingest: Some(generation),
+            ..env.clone()
+        },
+        None => {
+            // Header lines (CloudFront `#Fields`, VPC field lists) travel with every part.
+            let headers = decoded
+                .direct
+                .iter()
+                .enumerate()
+                .filter(|(i, line)| is_header_line(line) && !events.contains(i))
+                .map(|(i, _)| i);
+            let chosen: Vec<usize> = headers.chain(events.iter().copied()).collect();
+            CloudWatchEnvelope {
+                message_type: "DATA_MESSAGE".into(),
+                owner: None,
+                log_group: None,
+                log_stream: None,
+                subscription_filters: Vec::new(),
+                log_events: chosen
+                    .iter()
+                    .filter_map(|&i| {
+                        let text = String::from_utf8_lossy(decoded.direct.get(i)?);
+                        Some(LogEvent {
+                            id: derived_event_id(&record.record_id, i as u64, &text).into(),
+                            timestamp: record.approximate_arrival_timestamp.unwrap_or(0),
+                            message: Cow::Owned(text.into_owned()),
+                        })
+                    })
+                    .collect(),
+                logwrangler_reingest: Some(generation),
+            }
+        }
+    };
+    let json = serde_json::to_vec(&env).expect("envelopes serialise");
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(json.len() / 4),
+        flate2::Compression::fast(),
+    );
+    encoder
+        .write_all(&json)
+        .expect("writing to a Vec cannot fail");
+    encoder.finish().expect("writing to a Vec cannot fail")
+}
+
+fn is_header_line(line: &[u8]) -> bool {
+    line.starts_with(b"#") || line.starts_with(b"version ") || line.starts_with(b"date,time,")
+}
+
+/// The JSON of one response entry.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResponseEntry<'a> {
+    record_id: &'a str,
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<Metadata>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata {
+    partition_keys: PartitionKey,
+}
+
+fn entry_json(record_id: &str, answer: &Answer) -> Vec<u8> {
+    let entry = match answer {
+        Answer::Ok { data, keys } => ResponseEntry {
+            record_id,
+            result: "Ok",
+            data: Some(BASE64.encode(data)),
+            metadata: Some(Metadata {
+                partition_keys: *keys,
+            }),
+        },
+        Answer::Dropped => ResponseEntry {
+            record_id,
+            result: "Dropped",
+            data: None,
+            metadata: None,
+        },
+        Answer::ProcessingFailed(_) => ResponseEntry {
+            record_id,
+            result: "ProcessingFailed",
+            data: None,
+            metadata: None,
+        },
+    };
+    serde_json::to_vec(&entry).expect("response entries serialise")
+}
+
+/// Size of the response wrapper `{"records":[` + `]}`.
+const WRAPPER_BYTES: usize = 14;
+
+/// Keeps the response under the budget: `Ok` entries that do not fit are
+/// re-ingested (whole when they would fit another response, else split in
+/// halves) and answered `Dropped`.
+fn enforce_budget(
+    records: &mut [RecordPlan],
+    request: &Request,
+    limits: &Limits,
+    stats: &mut Stats,
+) {
+    let budget = limits.response_budget();
+    // Every record needs at least a small entry and a comma: reserve those first.
+    let small: Vec<usize> = records
+        .iter()
+        .map(|r| entry_json(&r.record_id, &Answer::Dropped).len() + 1)
+        .collect();
+    let reserved = WRAPPER_BYTES + small.iter().sum::<usize>();
+    let mut used = reserved;
+    for ((plan, input), small) in records.iter_mut().zip(&request.records).zip(small) {
+        if !matches!(plan.answer, Answer::Ok { .. }) {
+            continue;
+        }
+        let extra = entry_json(&plan.record_id, &plan.answer).len() + 1 - small;
+        if used + extra <= budget {
+            used += extra;
+            continue;
+        }
+        stats.overflow_records += 1;
+        plan.answer = Answer::Dropped;
+        let fits_alone = reserved + extra <= budget;
+        match overflow_payloads(input, limits, fits_alone) {
+            Ok((payloads, events)) => {
+                plan.reingest.extend(payloads);
+                plan.reingested_events += events;
+            }
+            Err(reason) => *plan = failed(&plan.record_id, reason),
+        }
+    }
+}
+
+/// The payloads that carry a record that did not fit the response: the same
+/// events again when they would fit another invocation's response (same
+/// generation: nothing was split), else its events in two halves, one
+/// generation further on, so the problem shrinks every time.
+fn overflow_payloads(
+    input: &InputRecord,
+    limits: &Limits,
+    fits_alone: bool,
+) -> Result<(Vec<Vec<u8>>, usize), String> {
+    let data = decode_data(input, limits).map_err(|e| e.to_string())?;
+    let decoded = decode_payload(&data).map_err(|e| e.to_string())?;
+    let count = decoded.event_count();
+    let all: Vec<usize> = (0..count).collect();
+    let mut carrier = RecordPlan {
+        record_id: input.record_id.clone(),
+        answer: Answer::Dropped,
+        reingest: Vec::new(),
+        reingested_events: 0,
+    };
+    if fits_alone {
+        let payload = encode_envelope(&decoded, input, &all, decoded.generation);
+        if payload.len() <= limits.reingest_record_max {
+            return Ok((vec![payload], count));
+        }
+    }
+    if count < 2 {
+        return Err("a single event produces more output than one response can carry".into());
+    }
+    let (left, right) = all.split_at(count / 2);
+    add_reingest(&mut carrier, &decoded, input, left, limits)?;
+    add_reingest(&mut carrier, &decoded, input, right, limits)?;
+    Ok((carrier.reingest, count))
+}
+
+/// The response JSON: each record's planned answer, or `ProcessingFailed`
+/// when `reingest_failed(index)` says its re-ingest did not go through (the
+/// original then lands under the error prefix: nothing is lost silently).
+pub fn response_json(plan: &Plan, reingest_failed: impl Fn(usize) -> bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 * 1024);
+    out.extend_from_slice(b"{\"records\":[");
+    for (index, record) in plan.records.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        let answer = if reingest_failed(index) {
+            &Answer::ProcessingFailed("re-ingest failed".into())
+        } else {
+            &record.answer
+        };
+        out.extend_from_slice(&entry_json(&record.record_id, answer));
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
