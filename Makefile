@@ -7,10 +7,13 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 export CARGO_INCREMENTAL ?= 0
 
-.PHONY: test demo schemas fmt lint tools
+VENV := .venv
 
-## Whole test suite: formatting, lints, unit + conformance + property tests, schema freshness.
-test: tools
+.PHONY: test demo schemas fmt tools
+
+## Whole test suite: formatting, lints, unit + conformance + property tests, the
+## local AWS stand-ins (moto_server, cargo lambda watch), schema freshness.
+test: tools $(VENV)/.installed
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
@@ -27,6 +30,12 @@ schemas:
 
 fmt:
 	$(CARGO) fmt --all
+
+## Python-side test tools (moto_server, cargo-lambda) in a project-local venv.
+$(VENV)/.installed: tests/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	touch $@
 
 tools:
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt

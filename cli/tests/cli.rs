@@ -218,3 +218,64 @@ fn schemas_are_written_and_checked() {
     assert_eq!(stale.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&stale.stderr).contains("alb.schema.json"));
 }
+
+#[test]
+fn transform_runs_the_lambda_handler_on_a_request_file() {
+    let out = logwrangler(
+        &[
+            "transform",
+            "tests/peers/aws-docs/firehose_cwl_testEvent_awsblueprint.json",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results: Vec<&str> = response["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["Dropped", "Ok", "Ok", "Ok"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("4 records: 3 ok, 1 dropped, 0 processing-failed")
+    );
+}
+
+#[test]
+fn transform_without_a_reingest_stream_fails_what_needs_reingest_and_says_so() {
+    use base64::Engine;
+    let envelope = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": "/app/a", "logStream": "s",
+        "subscriptionFilters": ["lake"],
+        "logEvents": [
+            {"id": "1", "timestamp": 1_764_000_000_000i64, "message": r#"{"level":"info","msg":"a","time":"2025-11-24T15:00:00Z"}"#},
+            {"id": "2", "timestamp": 1_764_000_000_000i64, "message": r#"{"level":"info","msg":"b","time":"2025-11-24T17:00:00Z"}"#}
+        ]
+    });
+    let data =
+        base64::engine::general_purpose::STANDARD.encode(serde_json::to_vec(&envelope).unwrap());
+    let request = serde_json::json!({"invocationId": "i", "deliveryStreamArn": "", "region": "us-east-1",
+        "records": [{"recordId": "r1", "approximateArrivalTimestamp": 1_764_000_000_000i64, "data": data}]});
+    let out = logwrangler(&["transform", "-"], Some(&request.to_string()));
+    assert!(out.status.success());
+    let response: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(response["records"][0]["result"], "ProcessingFailed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 records needed re-ingest and were answered ProcessingFailed"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("pass --reingest-stream NAME"), "{stderr}");
+
+    let bad = logwrangler(&["transform", "-"], Some("{\"records\": 3}"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("is not a Firehose transformation request")
+    );
+}
