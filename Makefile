@@ -12,12 +12,12 @@ VENV := .venv
 .PHONY: test demo schemas fmt tools
 
 ## Whole test suite: formatting, lints, unit + conformance + property tests, the
-## local AWS stand-ins (moto_server, cargo lambda watch), schema freshness.
+## local AWS stand-ins (moto_server, cargo lambda watch); logwrangler/tests/schemas.rs
+## fails when schemas/ is stale.
 test: tools $(VENV)/.installed
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
-	$(CARGO) run --quiet --locked -p logwrangler-cli -- schemas --out schemas --check
 
 ## The main job on the bundled samples: typed records into ./lake/parsed, a summary on the terminal.
 demo: tools

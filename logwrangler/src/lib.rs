@@ -17,6 +17,8 @@
 //! assert!(record.to_json().contains(r#""dstport":22"#));
 //! ```
 
+pub mod alert;
+pub mod app_api;
 pub mod detect;
 pub mod envelope;
 pub mod formats;
@@ -25,6 +27,7 @@ pub mod partition;
 pub mod record;
 pub mod schema;
 pub mod severity;
+pub mod summary;
 pub mod text;
 pub mod time;
 

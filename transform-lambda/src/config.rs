@@ -22,17 +22,8 @@ pub struct Config {
     pub reingest_stream: Option<String>,
 }
 
-/// A configuration problem, phrased for the operator.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigError {}
+/// A configuration problem, phrased for the operator (the core's error type).
+pub use logwrangler::ConfigError;
 
 impl Config {
     /// Reads the process environment.

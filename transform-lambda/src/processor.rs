@@ -549,9 +549,9 @@ fn enforce_budget(
 }
 
 /// The payloads that carry a record that did not fit the response: the same
-/// events again when they would fit another invocation's response (same
-/// generation: nothing was split), else its events in two halves, one
-/// generation further on, so the problem shrinks every time.
+/// events again when they would fit another invocation's response, else its
+/// events in two halves. Either way the generation moves on, so a record can
+/// travel through the stream only a bounded number of times.
 fn overflow_payloads(
     input: &InputRecord,
     limits: &Limits,
@@ -568,7 +568,13 @@ fn overflow_payloads(
         reingested_events: 0,
     };
     if fits_alone {
-        let payload = encode_envelope(&decoded, input, &all, decoded.generation);
+        if decoded.generation >= limits.max_reingest_generations {
+            return Err(format!(
+                "record was re-ingested {} times already; kept whole under the error prefix",
+                decoded.generation
+            ));
+        }
+        let payload = encode_envelope(&decoded, input, &all, decoded.generation + 1);
         if payload.len() <= limits.reingest_record_max {
             return Ok((vec![payload], count));
         }

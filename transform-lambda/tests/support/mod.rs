@@ -143,11 +143,21 @@ pub fn http_with(method: &str, url: &str, body: &[u8], headers: &[(&str, &str)])
             .iter()
             .fold(agent.put(url), |r, (k, v)| r.header(*k, *v))
             .send(body),
-        _ => headers
-            .iter()
-            .fold(agent.post(url), |r, (k, v)| r.header(*k, *v))
-            .header("Content-Type", "application/json")
-            .send(body),
+        _ => {
+            let has_type = headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+            let request = headers
+                .iter()
+                .fold(agent.post(url), |r, (k, v)| r.header(*k, *v));
+            if has_type {
+                request.send(body)
+            } else {
+                request
+                    .header("Content-Type", "application/json")
+                    .send(body)
+            }
+        }
     }
     .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
     let status = response.status().as_u16();

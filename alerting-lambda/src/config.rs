@@ -1,0 +1,140 @@
+//! Configuration from the environment, checked at cold start.
+
+use logwrangler::Severity;
+
+use crate::notify::Topics;
+
+/// Resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// DynamoDB table.
+    pub table: String,
+    /// SNS topic per severity.
+    pub topics: Topics,
+    /// Records at or above this severity are alerted.
+    pub alert_min_severity: Severity,
+    /// Item retention (TTL), days.
+    pub retention_days: i64,
+    /// Firehose stream that receives app events (they reach the lake as `log_type: app`).
+    pub app_stream: Option<String>,
+    /// Severity rules JSON (evaluated before the built-in rules).
+    pub rules_json: Option<String>,
+    /// Source mapping JSON.
+    pub sources_json: Option<String>,
+    /// Athena database and workgroup named in alert hints.
+    pub athena_database: String,
+    pub athena_workgroup: String,
+}
+
+/// A configuration problem, phrased for the operator (the core's error type).
+pub use logwrangler::ConfigError;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads configuration through `var`.
+    ///
+    /// | variable | meaning |
+    /// |---|---|
+    /// | `LOGWRANGLER_TABLE` | DynamoDB table (required) |
+    /// | `LOGWRANGLER_TOPIC_CRITICAL_ARN` ... `_DEBUG_ARN` | SNS topic per severity |
+    /// | `LOGWRANGLER_ALERT_MIN_SEVERITY` | lowest severity alerted (default `warning`) |
+    /// | `LOGWRANGLER_RETENTION_DAYS` | TTL of summaries and app events (default 90) |
+    /// | `LOGWRANGLER_APP_STREAM` | Firehose stream for app events |
+    /// | `LOGWRANGLER_RULES`, `LOGWRANGLER_SOURCES` | rules and source mapping JSON |
+    /// | `LOGWRANGLER_ATHENA_DATABASE`, `LOGWRANGLER_ATHENA_WORKGROUP` | named in alert hints (default `logwrangler`) |
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let table = var("LOGWRANGLER_TABLE").ok_or_else(|| {
+            ConfigError("LOGWRANGLER_TABLE is not set: give the DynamoDB table name".into())
+        })?;
+        let mut topics = Topics::default();
+        for severity in Severity::ALL {
+            let name = format!("LOGWRANGLER_TOPIC_{}_ARN", severity.as_str().to_uppercase());
+            if let Some(arn) = var(&name) {
+                if !arn.starts_with("arn:") {
+                    return Err(ConfigError(format!(
+                        "{name}={arn:?} is not an SNS topic ARN (arn:aws:sns:...)"
+                    )));
+                }
+                topics.arns[severity as usize] = Some(arn);
+            }
+        }
+        let alert_min_severity = match var("LOGWRANGLER_ALERT_MIN_SEVERITY") {
+            None => Severity::Warning,
+            Some(level) => Severity::from_level(&level).ok_or_else(|| {
+                ConfigError(format!(
+                    "LOGWRANGLER_ALERT_MIN_SEVERITY={level:?} is not a severity: use critical, error, warning, info or debug"
+                ))
+            })?,
+        };
+        let retention_days = match var("LOGWRANGLER_RETENTION_DAYS") {
+            None => 90,
+            Some(days) => days.trim().parse().ok().filter(|d: &i64| (1..=3650).contains(d)).ok_or_else(|| {
+                ConfigError(format!("LOGWRANGLER_RETENTION_DAYS={days:?} is not valid: give a whole number of days from 1 to 3650"))
+            })?,
+        };
+        Ok(Config {
+            table,
+            topics,
+            alert_min_severity,
+            retention_days,
+            app_stream: var("LOGWRANGLER_APP_STREAM"),
+            rules_json: var("LOGWRANGLER_RULES"),
+            sources_json: var("LOGWRANGLER_SOURCES"),
+            athena_database: var("LOGWRANGLER_ATHENA_DATABASE")
+                .unwrap_or_else(|| "logwrangler".into()),
+            athena_workgroup: var("LOGWRANGLER_ATHENA_WORKGROUP")
+                .unwrap_or_else(|| "logwrangler".into()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<&str, &str> = pairs.iter().copied().collect();
+        Config::from_vars(|k| map.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn requires_a_table_and_checks_values() {
+        assert!(
+            from(&[])
+                .unwrap_err()
+                .0
+                .contains("LOGWRANGLER_TABLE is not set")
+        );
+        let config = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            (
+                "LOGWRANGLER_TOPIC_CRITICAL_ARN",
+                "arn:aws:sns:us-east-1:1:c",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.topics.for_severity(Severity::Critical),
+            Some("arn:aws:sns:us-east-1:1:c")
+        );
+        assert_eq!(config.topics.for_severity(Severity::Info), None);
+        assert_eq!(config.alert_min_severity, Severity::Warning);
+        let e = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_ALERT_MIN_SEVERITY", "loud"),
+        ])
+        .unwrap_err();
+        assert!(e.0.contains("is not a severity"), "{e}");
+        let e = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_TOPIC_ERROR_ARN", "errors"),
+        ])
+        .unwrap_err();
+        assert!(e.0.contains("LOGWRANGLER_TOPIC_ERROR_ARN"), "{e}");
+    }
+}

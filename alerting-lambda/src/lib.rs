@@ -1,0 +1,294 @@
+//! The alerting Lambda of logwrangler (design sections 7 and 8), as a library:
+//! conference and call summaries in DynamoDB, severity routing to SNS with
+//! dedupe, and the app log API. The `alerting-lambda` binary is a thin
+//! dispatcher over [`Alerting`].
+//!
+//! Every step is idempotent, so a failed invocation can simply be retried by
+//! Lambda: summaries converge, dedupe claims are keyed on the event id, app
+//! events are keyed on their deterministic ids.
+
+pub mod config;
+pub mod notify;
+pub mod store;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use logwrangler::alert::{QueryHint, build_alert, fingerprint};
+use logwrangler::app_api::{ApiError, ApiLimits, parse_body};
+use logwrangler::summary::{LegUpdate, leg_update};
+use logwrangler::{EventContext, LineParser, Record, Rules, Severity, SourceConfig};
+use serde::Serialize;
+use serde_json::{Value, json};
+use transform_lambda::reingest::{FirehoseSink, RetryPolicy, reingest};
+
+use crate::config::Config;
+use crate::notify::Notifier;
+use crate::store::Store;
+
+/// An error that fails the invocation (Lambda then retries it).
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// What one invocation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub events: usize,
+    pub legs_updated: usize,
+    pub quality_updates: usize,
+    pub sessions_refreshed: usize,
+    pub alerts_published: usize,
+    pub alerts_suppressed: usize,
+    pub app_events_stored: usize,
+    pub app_events_forwarded: usize,
+}
+
+/// One CloudWatch Logs event.
+#[derive(Debug, Clone)]
+pub struct LogEvent<'a> {
+    pub id: &'a str,
+    pub timestamp: i64,
+    pub message: &'a str,
+}
+
+/// An HTTP answer of the app log API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The alerting service.
+pub struct Alerting {
+    parser: LineParser,
+    rules: Arc<Rules>,
+    store: Store,
+    notifier: Notifier,
+    firehose: Option<(FirehoseSink, String)>,
+    min_severity: Severity,
+    hint: QueryHint,
+    /// Limits of the app log API.
+    pub api_limits: ApiLimits,
+    /// Retry policy of the Firehose forward.
+    pub retry: RetryPolicy,
+}
+
+impl Alerting {
+    /// Builds the service from its configuration and clients.
+    pub fn new(
+        config: &Config,
+        store: Store,
+        notifier: Notifier,
+        firehose: Option<FirehoseSink>,
+    ) -> Result<Self, Error> {
+        let rules = Arc::new(match &config.rules_json {
+            Some(json) => Rules::from_json(json).map_err(|e| format!("LOGWRANGLER_RULES: {e}"))?,
+            None => Rules::default(),
+        });
+        let sources = match &config.sources_json {
+            Some(json) => {
+                SourceConfig::from_json(json).map_err(|e| format!("LOGWRANGLER_SOURCES: {e}"))?
+            }
+            None => SourceConfig::default(),
+        };
+        Ok(Alerting {
+            parser: LineParser::new(Arc::new(sources), rules.clone()),
+            rules,
+            store,
+            notifier,
+            firehose: firehose
+                .and_then(|sink| config.app_stream.clone().map(|stream| (sink, stream))),
+            min_severity: config.alert_min_severity,
+            hint: QueryHint {
+                database: config.athena_database.clone(),
+                workgroup: config.athena_workgroup.clone(),
+            },
+            api_limits: ApiLimits::default(),
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// The DynamoDB store (for lookups).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Handles the events of one CloudWatch Logs subscription delivery.
+    pub async fn handle_log_events(
+        &self,
+        log_group: &str,
+        log_stream: &str,
+        owner: &str,
+        events: &[LogEvent<'_>],
+    ) -> Result<Report, Error> {
+        let mut report = Report {
+            events: events.len(),
+            ..Report::default()
+        };
+        let mut parser = self.parser.clone();
+        let mut sessions: BTreeSet<(String, String)> = BTreeSet::new();
+        for (position, event) in events.iter().enumerate() {
+            let ctx = EventContext {
+                log_group: Some(log_group),
+                log_stream: Some(log_stream),
+                account_id: Some(owner),
+                event_id: Some(event.id).filter(|id| !id.is_empty()),
+                received_ms: Some(event.timestamp),
+                source: log_stream,
+                position: position as u64,
+                ..EventContext::default()
+            };
+            let Some(record) = parser.parse_line(event.message, &ctx) else {
+                continue;
+            };
+            match leg_update(&record, record.envelope.severity) {
+                Some(LegUpdate::Leg(facts)) => {
+                    self.store
+                        .upsert_leg(&facts, record.envelope.timestamp)
+                        .await?;
+                    if facts.joined_ms.is_some() {
+                        self.store
+                            .apply_pending_quality(&facts, record.envelope.timestamp)
+                            .await?;
+                    }
+                    sessions.insert((facts.conference.clone(), facts.session_id.clone()));
+                    report.legs_updated += 1;
+                }
+                Some(LegUpdate::Quality {
+                    call_id,
+                    quality,
+                    time,
+                }) => {
+                    self.store.record_quality(&call_id, quality, time).await?;
+                    report.quality_updates += 1;
+                }
+                None => {}
+            }
+            self.route(&record, &mut report).await?;
+        }
+        for (conference, session_id) in sessions {
+            self.store.refresh_session(&conference, &session_id).await?;
+            report.sessions_refreshed += 1;
+        }
+        Ok(report)
+    }
+
+    /// Alerts a record at or above the configured severity, once per
+    /// fingerprint and dedupe window.
+    async fn route(&self, record: &Record<'_>, report: &mut Report) -> Result<(), Error> {
+        if record.envelope.severity < self.min_severity {
+            return Ok(());
+        }
+        let classification = self.rules.classify(record);
+        let print = fingerprint(record);
+        let window_ms = classification.dedupe_window.as_millis() as i64;
+        let event_id = record.envelope.event_id.as_ref();
+        match self
+            .store
+            .claim_alert(&print, event_id, record.envelope.timestamp, window_ms)
+            .await?
+        {
+            Some(suppressed) => {
+                let alert = build_alert(record, &classification, suppressed, &self.hint);
+                if self.notifier.publish(&alert).await? {
+                    report.alerts_published += 1;
+                }
+                self.store.mark_published(&print, event_id).await?;
+            }
+            None => report.alerts_suppressed += 1,
+        }
+        Ok(())
+    }
+
+    /// Handles `POST /logs` of the app log API.
+    pub async fn handle_api(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        request_id: &str,
+        now_ms: i64,
+    ) -> Result<ApiResponse, Error> {
+        if !path.trim_end_matches('/').ends_with("/logs") && path != "/logs" {
+            return Ok(ApiResponse {
+                status: 404,
+                body: json!({"error": "not_found", "message": "POST your events to /logs"})
+                    .to_string(),
+            });
+        }
+        if !method.eq_ignore_ascii_case("POST") {
+            return Ok(ApiResponse {
+                status: 405,
+                body: json!({"error": "method_not_allowed", "message": "use POST"}).to_string(),
+            });
+        }
+        let events = match parse_body(body, request_id, now_ms, &self.api_limits) {
+            Ok(events) => events,
+            Err(error @ (ApiError::TooLarge { .. } | ApiError::Invalid { .. })) => {
+                return Ok(ApiResponse {
+                    status: error.status(),
+                    body: error.body_json(),
+                });
+            }
+        };
+        let mut report = Report::default();
+        let mut lines = Vec::with_capacity(events.len());
+        let mut parser = self.parser.clone();
+        for (position, event) in events.iter().enumerate() {
+            let line = event.to_line();
+            let ctx = EventContext {
+                event_id: Some(&event.event_id),
+                received_ms: Some(now_ms),
+                source: request_id,
+                position: position as u64,
+                ..EventContext::default()
+            };
+            if let Some(record) = parser.parse_line(&line, &ctx) {
+                self.route(&record, &mut report).await?;
+            }
+            let Value::Object(fields) = json!({
+                "event_id": event.event_id,
+                "log_level": event.log_level,
+                "severity": event.severity.as_str(),
+                "message": event.message,
+                "details": event.details.as_ref().map(Value::to_string),
+                "attributes": (!event.attributes.is_empty()).then(|| Value::Object(event.attributes.clone()).to_string()),
+                "timestamp": logwrangler::time::iso_string(event.timestamp),
+            }) else {
+                unreachable!()
+            };
+            self.store
+                .put_app_event(
+                    &event.source_application,
+                    event.timestamp,
+                    &event.event_id,
+                    &fields,
+                )
+                .await?;
+            report.app_events_stored += 1;
+            lines.push(line.into_bytes());
+        }
+        if let Some((sink, stream)) = &self.firehose {
+            let outcome = reingest(sink, stream, &lines, &self.retry).await;
+            if let Some(error) = outcome
+                .last_error
+                .filter(|_| outcome.delivered.contains(&false))
+            {
+                // Stored and alerted already (idempotent); failing makes the caller retry the forward.
+                return Err(
+                    format!("forwarding app events to Firehose {stream} failed: {error}").into(),
+                );
+            }
+            report.app_events_forwarded += lines.len();
+        }
+        let ids: Vec<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+        tracing::info!(
+            accepted = ids.len(),
+            alerts = report.alerts_published,
+            "app events accepted"
+        );
+        Ok(ApiResponse {
+            status: 202,
+            body: json!({"accepted": ids.len(), "ids": ids}).to_string(),
+        })
+    }
+}

@@ -1,0 +1,119 @@
+//! The `alerting-lambda` binary: a CloudWatch Logs subscription target and the
+//! API Gateway `POST /logs` handler. Configuration is checked before the
+//! runtime starts.
+
+use alerting_lambda::config::Config;
+use alerting_lambda::notify::Notifier;
+use alerting_lambda::store::Store;
+use alerting_lambda::{Alerting, Error, LogEvent};
+use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::cloudwatch_logs::LogsEvent;
+use aws_lambda_events::encodings::Body;
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+use transform_lambda::reingest::FirehoseSink;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    init_tracing();
+    let config =
+        Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = Store::new(
+        aws_sdk_dynamodb::Client::new(&aws),
+        &config.table,
+        config.retention_days,
+    );
+    let notifier = Notifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone());
+    let firehose = config
+        .app_stream
+        .as_ref()
+        .map(|_| FirehoseSink::with_client(aws_sdk_firehose::Client::new(&aws)));
+    let service = Alerting::new(&config, store, notifier, firehose)
+        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    let service = &service;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        dispatch(service, event).await
+    }))
+    .await
+}
+
+/// Subscription deliveries carry `awslogs`; API Gateway requests `httpMethod`.
+async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let (payload, context) = event.into_parts();
+    if payload.get("awslogs").is_some() {
+        let logs: LogsEvent = serde_json::from_value(payload)?;
+        let data = logs.aws_logs.data;
+        if data.message_type == "CONTROL_MESSAGE" {
+            return Ok(Value::Null);
+        }
+        let events: Vec<LogEvent<'_>> = data
+            .log_events
+            .iter()
+            .map(|e| LogEvent {
+                id: &e.id,
+                timestamp: e.timestamp,
+                message: &e.message,
+            })
+            .collect();
+        let report = service
+            .handle_log_events(&data.log_group, &data.log_stream, &data.owner, &events)
+            .await?;
+        tracing::info!(log_group = %data.log_group, report = ?report, "processed subscription delivery");
+        return Ok(serde_json::to_value(report)?);
+    }
+    let request: ApiGatewayProxyRequest = serde_json::from_value(payload)?;
+    let body = match (&request.body, request.is_base64_encoded) {
+        (Some(text), true) => {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap_or_default()
+        }
+        (Some(text), false) => text.clone().into_bytes(),
+        (None, _) => Vec::new(),
+    };
+    let request_id = request
+        .request_context
+        .request_id
+        .clone()
+        .unwrap_or(context.request_id);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let path = request.path.clone().unwrap_or_default();
+    let answer = service
+        .handle_api(
+            request.http_method.as_str(),
+            &path,
+            &body,
+            &request_id,
+            now_ms,
+        )
+        .await?;
+    let mut response = ApiGatewayProxyResponse::default();
+    response.status_code = i64::from(answer.status);
+    response.body = Some(Body::Text(answer.body));
+    response.headers.insert(
+        "content-type",
+        "application/json".parse().expect("static header"),
+    );
+    Ok(serde_json::to_value(response)?)
+}
+
+/// JSON logs at the level of `RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, else info.
+fn init_tracing() {
+    let level = std::env::var("RUST_LOG")
+        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL"))
+        .unwrap_or_else(|_| "info".into())
+        .to_lowercase();
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_current_span(false)
+        .without_time()
+        .init();
+}

@@ -1,0 +1,456 @@
+//! The alerting service against moto_server on 127.0.0.1 with the real
+//! aws-sdk-dynamodb and aws-sdk-sns clients (SNS topics with SQS
+//! subscriptions to observe deliveries): summaries through all six access
+//! patterns, idempotence under redelivery and disorder, alerts once per
+//! fingerprint, and the app log API.
+
+#[path = "../../transform-lambda/tests/support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+
+use alerting_lambda::config::Config;
+use alerting_lambda::notify::Notifier;
+use alerting_lambda::store::{GSI1, GSI2, Store};
+use alerting_lambda::{Alerting, LogEvent};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use serde_json::Value;
+use support::{Service, http_with};
+
+const ACCOUNT: &str = "123456789012";
+/// moto routes a form-encoded request by the service in the credential scope.
+const SQS_AUTH: (&str, &str) = (
+    "Authorization",
+    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
+);
+
+struct Stack {
+    moto: Service,
+    service: Alerting,
+    queues: BTreeMap<&'static str, String>,
+}
+
+async fn aws_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "moto",
+        ))
+        .load()
+        .await
+}
+
+fn sqs(moto: &Service, params: &[(&str, &str)]) -> String {
+    let form: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect();
+    let (status, body) = http_with(
+        "POST",
+        &moto.url(),
+        form.join("&").as_bytes(),
+        &[
+            SQS_AUTH,
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+    );
+    let body = String::from_utf8(body).unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn xml_unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Every SNS notification waiting in a queue (the SNS JSON envelopes).
+fn drain(moto: &Service, queue: &str) -> Vec<Value> {
+    let url = format!("{}/{ACCOUNT}/{queue}", moto.url());
+    let mut out = Vec::new();
+    loop {
+        let body = sqs(
+            moto,
+            &[
+                ("Action", "ReceiveMessage"),
+                ("QueueUrl", &url),
+                ("MaxNumberOfMessages", "10"),
+                ("VisibilityTimeout", "600"),
+            ],
+        );
+        let messages: Vec<Value> = body
+            .split("<Body>")
+            .skip(1)
+            .map(|rest| {
+                serde_json::from_str(&xml_unescape(rest.split("</Body>").next().unwrap())).unwrap()
+            })
+            .collect();
+        if messages.is_empty() {
+            return out;
+        }
+        out.extend(messages);
+    }
+}
+
+async fn stack() -> Stack {
+    let moto = Service::moto();
+    let config = aws_config(&moto.url()).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let gsi = |name: &str, pk: &str, sk: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(pk, KeyType::Hash))
+            .key_schema(key(sk, KeyType::Range))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    };
+    dynamodb
+        .create_table()
+        .table_name("logwrangler")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .set_attribute_definitions(Some(
+            ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
+                .into_iter()
+                .map(attr)
+                .collect(),
+        ))
+        .global_secondary_indexes(gsi(GSI1, "gsi1pk", "gsi1sk"))
+        .global_secondary_indexes(gsi(GSI2, "gsi2pk", "gsi2sk"))
+        .send()
+        .await
+        .expect("moto creates the table");
+    let sns = aws_sdk_sns::Client::new(&config);
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    vars.insert("LOGWRANGLER_TABLE".into(), "logwrangler".into());
+    let mut queues = BTreeMap::new();
+    for severity in ["critical", "error", "warning", "info", "debug"] {
+        let topic = sns
+            .create_topic()
+            .name(format!("logwrangler-{severity}"))
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let queue = format!("alerts-{severity}");
+        sqs(&moto, &[("Action", "CreateQueue"), ("QueueName", &queue)]);
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{queue}"))
+            .send()
+            .await
+            .unwrap();
+        vars.insert(
+            format!("LOGWRANGLER_TOPIC_{}_ARN", severity.to_uppercase()),
+            topic,
+        );
+        queues.insert(severity, queue);
+    }
+    let config_values = Config::from_vars(|name| vars.get(name).cloned()).unwrap();
+    let store = Store::new(dynamodb, "logwrangler", 30);
+    let notifier = Notifier::new(sns, config_values.topics.clone());
+    let service = Alerting::new(&config_values, store, notifier, None).unwrap();
+    Stack {
+        moto,
+        service,
+        queues,
+    }
+}
+
+fn fixture() -> Vec<(String, i64, String)> {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/pexip/support.log",
+        support::ROOT
+    ))
+    .unwrap();
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            (
+                format!("cw-{i:04}"),
+                1_772_446_500_000 + i as i64 * 1000,
+                line.to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn deliver(stack: &Stack, events: &[(String, i64, String)]) -> alerting_lambda::Report {
+    let events: Vec<LogEvent<'_>> = events
+        .iter()
+        .map(|(id, ts, message)| LogEvent {
+            id,
+            timestamp: *ts,
+            message,
+        })
+        .collect();
+    stack
+        .service
+        .handle_log_events("/pexip/support", "px-conf01", ACCOUNT, &events)
+        .await
+        .expect("delivery succeeds")
+}
+
+fn num(item: &serde_json::Map<String, Value>, key: &str) -> i64 {
+    item.get(key)
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| panic!("{key} in {item:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn summaries_alerts_and_redelivery() {
+    let stack = stack().await;
+    let events = fixture();
+    let first = deliver(&stack, &events).await;
+    assert!(first.legs_updated >= 9, "{first:?}");
+    assert!(first.alerts_published >= 2, "{first:?}");
+    let store = stack.service.store();
+    let items_after_first = store.count_items().await.unwrap();
+
+    // Redelivery of the same batch, then the batch again in reverse order in a separate invocation.
+    let again = deliver(&stack, &events).await;
+    assert_eq!(
+        again.alerts_published, 0,
+        "a redelivered batch alerts nothing new: {again:?}"
+    );
+    let mut reversed = events.clone();
+    reversed.reverse();
+    deliver(&stack, &reversed).await;
+    assert_eq!(
+        store.count_items().await.unwrap(),
+        items_after_first,
+        "no new items from redelivery"
+    );
+
+    // 1. A conference's sessions, newest first.
+    let sessions = store.conference_sessions("meet.alice").await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    let session = &sessions[0];
+    assert_eq!(
+        session["session_id"],
+        "470975eb-c344-4764-a72e-dd76637fa72a"
+    );
+    assert_eq!(
+        num(session, "participants_total"),
+        2,
+        "Alice's API+WebRTC legs are one person; BACKPLANE is not a person"
+    );
+    assert_eq!(num(session, "max_concurrent"), 2);
+    assert_eq!(num(session, "concurrent_now"), 0);
+    assert_eq!(num(session, "legs"), 4);
+    assert_eq!(session["active"], false);
+    assert_eq!(session["start"], "2026-03-02T10:15:45.748Z");
+    assert_eq!(session["end"], "2026-03-02T10:20:24.347Z");
+
+    // 2. One session's legs.
+    let legs = store
+        .session_legs("470975eb-c344-4764-a72e-dd76637fa72a")
+        .await
+        .unwrap();
+    assert_eq!(legs.len(), 4);
+    let bob = legs
+        .iter()
+        .find(|l| l["alias"] == "sip:bob@example.com")
+        .expect("bob's leg");
+    assert_eq!(bob["protocol"], "SIP");
+    assert_eq!(bob["disconnect_reason"], "Media process disconnected");
+    assert_eq!(bob["abnormal"], true);
+    assert_eq!(
+        bob["worst_quality_name"], "bad",
+        "support.media quality changes reach the leg"
+    );
+    assert_eq!(bob["joined"], "2026-03-02T10:16:30.478Z");
+
+    // 3. A call by id; 4. an alias's recent calls.
+    let call = store
+        .call("ab6dabf8-437e-45c8-8f7d-6978c44116c9")
+        .await
+        .unwrap();
+    assert_eq!(call.len(), 1);
+    assert_eq!(call[0]["display_name"], bob["display_name"]);
+    let recent = store
+        .alias_calls("h323:room1@example.com", 10)
+        .await
+        .unwrap();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0]["conference"], "sales.weekly");
+
+    // 5. Nothing is active at the end of the fixture.
+    assert!(store.active_sessions().await.unwrap().is_empty());
+
+    // Alerts: each critical event once, whatever the redeliveries.
+    let critical = drain(&stack.moto, &stack.queues["critical"]);
+    let subjects: Vec<&str> = critical
+        .iter()
+        .map(|m| m["Subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(critical.len(), 2, "{subjects:?}");
+    assert!(
+        subjects.iter().any(|s| s.contains("Connectivity lost")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects
+            .iter()
+            .all(|s| s.len() <= 100 && s.bytes().all(|b| (0x20..0x7f).contains(&b)))
+    );
+    for message in &critical {
+        let attributes = &message["MessageAttributes"];
+        assert_eq!(attributes["severity"]["Value"], "critical");
+        assert_eq!(attributes["log_type"]["Value"], "pexip_support");
+        assert!(attributes["source"]["Value"].is_string());
+        assert!(
+            message["Message"].as_str().unwrap().contains("SELECT"),
+            "the body hints at an Athena query"
+        );
+    }
+    let warnings = drain(&stack.moto, &stack.queues["warning"]);
+    assert!(!warnings.is_empty());
+    assert!(
+        drain(&stack.moto, &stack.queues["info"]).is_empty(),
+        "info is below the alert threshold"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_active_conference_and_a_storm_of_one_alarm() {
+    let stack = stack().await;
+    let join = r#"2026-03-02T11:00:00.000+00:00 px-conf01 2026-03-02 11:00:00,000 Level="INFO" Name="administrator.conference" Message="Participant has joined." Conference="ops.daily" Conference-ID="s-ops" Participant="sip:dana@example.com" Participant-id="p-dana" Call-id="c-dana" Protocol="SIP""#;
+    let events: Vec<(String, i64, String)> = std::iter::once(("j1".to_string(), 1_772_449_200_000, join.to_string()))
+        .chain((0..20).map(|i| {
+            let line = format!(r#"2026-03-02T11:{:02}:00.000+00:00 px-mgr01 2026-03-02 11:{:02}:00,000 Level="WARNING" Name="administrator.system.connectivity" Message="Connectivity lost to node." Node="10.1.1.129" Src-Node="10.1.1.127""#, i + 1, i + 1);
+            (format!("storm-{i}"), 1_772_449_200_000 + i as i64 * 60_000, line)
+        }))
+        .collect();
+    deliver(&stack, &events).await;
+    let active = stack.service.store().active_sessions().await.unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0]["conference"], "ops.daily");
+    assert_eq!(num(&active[0], "concurrent_now"), 1);
+    // Twenty identical alarms within the 15-minute window: one alert, then one more
+    // after the window, reporting the repeats it suppressed.
+    let critical = drain(&stack.moto, &stack.queues["critical"]);
+    assert_eq!(critical.len(), 2, "{critical:?}");
+    let bodies: Vec<&str> = critical
+        .iter()
+        .map(|m| m["Message"].as_str().unwrap())
+        .collect();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains("14 repeat(s) of this alert were held back")),
+        "the next alert reports the 14 repeats it suppressed: {bodies:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_app_log_api() {
+    let stack = stack().await;
+    let body = br#"[{"log_level":"FATAL","message":"payments down","details":{"code":503},"source_application":"billing","region":"eu-west-1"},
+                    {"log_level":"info","message":"invoice sent","source_application":"billing"}]"#;
+    let answer = stack
+        .service
+        .handle_api("POST", "/logs", body, "req-1", 1_772_449_200_000)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let accepted: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(accepted["accepted"], 2);
+    // The same request again (a client retry) stores nothing twice and alerts once.
+    stack
+        .service
+        .handle_api("POST", "/logs", body, "req-1", 1_772_449_200_000)
+        .await
+        .unwrap();
+    let events = stack
+        .service
+        .store()
+        .app_events("billing", 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        events.iter().filter(|e| e["log_level"] == "FATAL").count(),
+        1
+    );
+    let critical = drain(&stack.moto, &stack.queues["critical"]);
+    assert_eq!(critical.len(), 1);
+    assert_eq!(critical[0]["MessageAttributes"]["log_type"]["Value"], "app");
+    assert_eq!(
+        critical[0]["MessageAttributes"]["source"]["Value"],
+        "billing"
+    );
+
+    let bad = stack
+        .service
+        .handle_api(
+            "POST",
+            "/logs",
+            br#"{"log_level":"loud","message":"x","source_application":"a"}"#,
+            "req-2",
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("log_level"), "{}", bad.body);
+    let huge = vec![b' '; 2 << 20];
+    assert_eq!(
+        stack
+            .service
+            .handle_api("POST", "/logs", &huge, "req-3", 0)
+            .await
+            .unwrap()
+            .status,
+        413
+    );
+    assert_eq!(
+        stack
+            .service
+            .handle_api("GET", "/logs", b"", "req-4", 0)
+            .await
+            .unwrap()
+            .status,
+        405
+    );
+}
