@@ -265,7 +265,10 @@ impl Alerting {
                 )
                 .await?;
             report.app_events_stored += 1;
-            lines.push(line.into_bytes());
+            // One line per Firehose record: newline-terminated so records stay lines wherever they are concatenated.
+            let mut bytes = line.into_bytes();
+            bytes.push(b'\n');
+            lines.push(bytes);
         }
         if let Some((sink, stream)) = &self.firehose {
             let outcome = reingest(sink, stream, &lines, &self.retry).await;

@@ -18,7 +18,11 @@ async fn main() -> Result<(), Error> {
     init_tracing();
     let config =
         Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // Throttling and 5xx answers are retried by the SDK (standard mode, exponential backoff with jitter).
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
+        .load()
+        .await;
     let store = Store::new(
         aws_sdk_dynamodb::Client::new(&aws),
         &config.table,
@@ -42,7 +46,9 @@ async fn main() -> Result<(), Error> {
 async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let (payload, context) = event.into_parts();
     if payload.get("awslogs").is_some() {
-        let logs: LogsEvent = serde_json::from_value(payload)?;
+        // aws_lambda_events decodes `awslogs.data` (base64, gzip) while deserialising,
+        // borrowing from the text: read it from JSON text, not from a `Value`.
+        let logs: LogsEvent = serde_json::from_str(&payload.to_string())?;
         let data = logs.aws_logs.data;
         if data.message_type == "CONTROL_MESSAGE" {
             return Ok(Value::Null);

@@ -31,6 +31,8 @@ struct Stack {
     moto: Service,
     service: Alerting,
     queues: BTreeMap<&'static str, String>,
+    /// The configuration the service runs with, as environment variables.
+    vars: BTreeMap<String, String>,
 }
 
 async fn aws_config(endpoint: &str) -> aws_config::SdkConfig {
@@ -194,6 +196,7 @@ async fn stack() -> Stack {
         moto,
         service,
         queues,
+        vars,
     }
 }
 
@@ -453,4 +456,258 @@ async fn the_app_log_api() {
             .status,
         405
     );
+}
+
+/// Subscription delivery as Lambda receives it: gzip'd, base64 CloudWatch envelope.
+fn awslogs_event(events: &[(String, i64, String)]) -> Value {
+    use base64::Engine;
+    use std::io::Write;
+    let envelope = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": ACCOUNT, "logGroup": "/pexip/support", "logStream": "px-conf01",
+        "subscriptionFilters": ["alerting"],
+        "logEvents": events.iter().map(|(id, ts, m)| serde_json::json!({"id": id, "timestamp": ts, "message": m})).collect::<Vec<_>>(),
+    });
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(envelope.to_string().as_bytes()).unwrap();
+    serde_json::json!({"awslogs": {"data": base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap())}})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_publish_fails_the_invocation_and_the_retry_alerts_once() {
+    let stack = stack().await;
+    // A critical topic that does not exist yet: the publish fails after the summaries were written.
+    let mut vars = stack.vars.clone();
+    let missing = "arn:aws:sns:us-east-1:123456789012:logwrangler-critical-later".to_string();
+    vars.insert("LOGWRANGLER_TOPIC_CRITICAL_ARN".into(), missing.clone());
+    let config = Config::from_vars(|name| vars.get(name).cloned()).unwrap();
+    let aws = aws_config(&stack.moto.url()).await;
+    let broken = Alerting::new(
+        &config,
+        Store::new(aws_sdk_dynamodb::Client::new(&aws), "logwrangler", 30),
+        Notifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone()),
+        None,
+    )
+    .unwrap();
+    let events = fixture();
+    let as_events: Vec<LogEvent<'_>> = events
+        .iter()
+        .map(|(id, ts, m)| LogEvent {
+            id,
+            timestamp: *ts,
+            message: m,
+        })
+        .collect();
+    let error = broken
+        .handle_log_events("/pexip/support", "px-conf01", ACCOUNT, &as_events)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("SNS Publish"), "{error}");
+
+    // The topic appears (an operator fixed it); Lambda retries the same delivery, twice.
+    let sns = aws_sdk_sns::Client::new(&aws);
+    let topic = sns
+        .create_topic()
+        .name("logwrangler-critical-later")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    assert_eq!(topic, missing);
+    sqs(
+        &stack.moto,
+        &[("Action", "CreateQueue"), ("QueueName", "alerts-later")],
+    );
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:alerts-later"))
+        .send()
+        .await
+        .unwrap();
+    broken
+        .handle_log_events("/pexip/support", "px-conf01", ACCOUNT, &as_events)
+        .await
+        .unwrap();
+    broken
+        .handle_log_events("/pexip/support", "px-conf01", ACCOUNT, &as_events)
+        .await
+        .unwrap();
+    let critical = drain(&stack.moto, "alerts-later");
+    assert_eq!(
+        critical.len(),
+        2,
+        "each critical event alerted exactly once across the failed and retried invocations"
+    );
+    let sessions = broken
+        .store()
+        .conference_sessions("meet.alice")
+        .await
+        .unwrap();
+    assert_eq!(
+        num(&sessions[0], "participants_total"),
+        2,
+        "counters exact after the retries"
+    );
+}
+
+#[test]
+fn the_binary_behind_cargo_lambda_watch() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let stack = runtime.block_on(stack());
+    let apis = Service::lambda_apis();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_alerting-lambda"))
+        .env(
+            "AWS_LAMBDA_RUNTIME_API",
+            format!("http://127.0.0.1:{}/.rt", apis.port),
+        )
+        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_ENDPOINT_URL", stack.moto.url())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .envs(stack.vars.iter())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let invoke = |event: &Value| {
+        support::http(
+            "POST",
+            &format!("{}/2015-03-31/functions/_/invocations", apis.url()),
+            event.to_string().as_bytes(),
+        )
+    };
+
+    let (status, body) = invoke(&awslogs_event(&fixture()));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let report: Value = serde_json::from_slice(&body).unwrap();
+    assert!(report["legs_updated"].as_u64().unwrap() >= 9, "{report}");
+    // Every published alert reached its severity's queue; the two critical events among them.
+    let published = report["alerts_published"].as_u64().unwrap() as usize;
+    let delivered: usize = ["critical", "error", "warning"]
+        .iter()
+        .map(|q| drain(&stack.moto, &stack.queues[q]).len())
+        .sum();
+    assert_eq!(delivered, published, "{report}");
+    assert!(published >= 4, "{report}");
+
+    let api_event = serde_json::json!({
+        "resource": "/logs", "path": "/logs", "httpMethod": "POST", "headers": {}, "multiValueHeaders": {},
+        "requestContext": {"requestId": "api-req-1", "httpMethod": "POST", "path": "/prod/logs"},
+        "isBase64Encoded": false,
+        "body": r#"{"log_level":"crit","message":"card processor unreachable","source_application":"payments"}"#,
+    });
+    let (status, body) = invoke(&api_event);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let response: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(response["statusCode"], 202, "{response}");
+    let accepted: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    assert_eq!(accepted["accepted"], 1);
+    let critical = drain(&stack.moto, &stack.queues["critical"]);
+    assert_eq!(critical.len(), 1, "{critical:?}");
+    assert_eq!(
+        critical[0]["MessageAttributes"]["source"]["Value"],
+        "payments"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn app_events_reach_the_lake_stream_with_failed_entries_retried() {
+    use aws_sdk_firehose::types::{DeliveryStreamType, ExtendedS3DestinationConfiguration};
+    let stack = stack().await;
+    let proxy = Service::fault_proxy(
+        &stack.moto.url(),
+        &["--fail-every", "2", "--fail-calls", "1"],
+    );
+    assert_eq!(
+        support::http("PUT", &format!("{}/app-lake", stack.moto.url()), b"").0,
+        200
+    );
+    let aws = aws_config(&proxy.url()).await;
+    let firehose = aws_sdk_firehose::Client::new(&aws);
+    firehose
+        .create_delivery_stream()
+        .delivery_stream_name("app-events")
+        .delivery_stream_type(DeliveryStreamType::DirectPut)
+        .extended_s3_destination_configuration(
+            ExtendedS3DestinationConfiguration::builder()
+                .bucket_arn("arn:aws:s3:::app-lake")
+                .role_arn("arn:aws:iam::123456789012:role/firehose")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut vars = stack.vars.clone();
+    vars.insert("LOGWRANGLER_APP_STREAM".into(), "app-events".into());
+    let config = Config::from_vars(|name| vars.get(name).cloned()).unwrap();
+    let direct = aws_config(&stack.moto.url()).await;
+    let mut service = Alerting::new(
+        &config,
+        Store::new(aws_sdk_dynamodb::Client::new(&direct), "logwrangler", 30),
+        Notifier::new(aws_sdk_sns::Client::new(&direct), config.topics.clone()),
+        Some(transform_lambda::reingest::FirehoseSink::with_client(
+            firehose,
+        )),
+    )
+    .unwrap();
+    service.retry.base_delay = std::time::Duration::from_millis(5);
+    let body = br#"[{"log_level":"info","message":"one","source_application":"shop"},
+                    {"log_level":"warn","message":"two","source_application":"shop"},
+                    {"log_level":"debug","message":"three","source_application":"shop","cart":42}]"#;
+    let answer = service
+        .handle_api("POST", "/logs", body, "req-fh", 1_772_449_200_000)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 202, "{}", answer.body);
+
+    let (_, faults) = support::http("GET", &format!("{}/_faults", proxy.url()), b"");
+    let faults: Value = serde_json::from_slice(&faults).unwrap();
+    assert_eq!(faults["failed_entries"], 1, "{faults}");
+    // What moto wrote to S3: each event once, as a line the transform reads as `log_type: app`.
+    let (_, listing) = http_with(
+        "GET",
+        &format!("{}/app-lake?list-type=2", stack.moto.url()),
+        b"",
+        &[support::MOTO_AUTH],
+    );
+    let listing = String::from_utf8(listing).unwrap();
+    let mut lines = Vec::new();
+    for key in listing
+        .split("<Key>")
+        .skip(1)
+        .map(|r| r.split("</Key>").next().unwrap())
+    {
+        let (_, object) = http_with(
+            "GET",
+            &format!("{}/app-lake/{key}", stack.moto.url()),
+            b"",
+            &[support::MOTO_AUTH],
+        );
+        lines.extend(
+            serde_json::Deserializer::from_slice(&object)
+                .into_iter::<Value>()
+                .map(Result::unwrap),
+        );
+    }
+    let mut messages: Vec<&str> = lines
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    messages.sort();
+    assert_eq!(messages, ["one", "three", "two"]);
+    let mut parser = logwrangler::LineParser::default();
+    for line in &lines {
+        let text = line.to_string();
+        let record = parser
+            .parse_line(&text, &logwrangler::EventContext::default())
+            .unwrap();
+        assert_eq!(record.log_type().as_str(), "app");
+    }
 }
