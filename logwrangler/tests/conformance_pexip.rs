@@ -872,8 +872,13 @@ fn audit_fixture_values() {
     );
     assert_has(
         &r["fields"],
-        json!({"pid": "812", "comm": "pexip-media", "tclass": "dir", "permissive": "1", "SYSCALL": "openat", "AUID": "unset", "UID": "root"}),
+        json!({"pid": "812", "comm": "pexip-media", "tclass": "dir", "permissive": "1"}),
     );
+    assert_has(
+        &r["enriched"],
+        json!({"SYSCALL": "openat", "AUID": "unset", "UID": "root"}),
+    );
+    assert_eq!(r["fields"].get("UID"), None, "enriched keys stay apart from the raw ones");
 
     // ADD_USER: a value with a space inside msg='...' is split as auditd writes it.
     let r = fixture_record(&lines, 15, "pexip_audit");

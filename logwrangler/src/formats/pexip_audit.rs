@@ -16,11 +16,14 @@
 //! | `fields` | map of string | every `k=v` after `msg=audit(...):`, values without their `"`/`'` quotes |
 //! | `submsg` | map of string | the `k=v` pairs inside `msg='...'` (user-space messages) |
 //! | `text` | string or null | words that are not `k=v` pairs (`avc: denied { read } for`), joined by one space |
+//! | `enriched` | map of string | auditd's enriched values after the `0x1d` separator (`UID="root"` for `uid=0`) |
 //!
 //! `audit_time` stays the epoch string auditd wrote (not an ISO string): it is exact,
 //! and the envelope `timestamp` already carries the ISO form of the same instant.
-//! Keys are kept as written (auditd's enriched format adds upper-case keys such as
-//! `UID="root"` after a `0x1d` separator, which also separates fields here). Values are
+//! Keys are kept as written. auditd's enriched format adds upper-case keys such as
+//! `UID="root"` after a `0x1d` separator; those go to `enriched`, not `fields`: their
+//! names differ from the raw keys only in case, and case-insensitive readers (Athena's
+//! JSON SerDe, DuckDB) would otherwise see one key twice. Values are
 //! kept as written apart from the quotes: hex-encoded values (`proctitle=2F7573...`) and
 //! `?` stay as they are. Header keys other than `node` and `type` go into `fields`.
 //! Event time: the audit epoch; the syslog time when it does not parse.
@@ -57,10 +60,16 @@ pub struct PexipAudit<'a> {
     pub submsg: Fields<'a>,
     /// Words that are not key=value pairs, joined by one space.
     pub text: Option<Str<'a>>,
+    /// auditd's enriched (interpreted) values after the 0x1d separator, e.g. UID=root for uid=0.
+    pub enriched: Fields<'a>,
 }
 
 /// Parses one audit line.
 pub fn parse(line: &str) -> ParseResult<'_> {
+    let (line, enriched_part) = match line.split_once('\u{1d}') {
+        Some((raw, enriched)) => (raw, Some(enriched)),
+        None => (line, None),
+    };
     let mut words = Words(line);
     let syslog_time = words.next_word().ok_or(ParseError::fixed("empty line"))?;
     let node = words
@@ -120,6 +129,18 @@ pub fn parse(line: &str) -> ParseResult<'_> {
         }
     }
 
+    let mut enriched = Fields::default();
+    if let Some(part) = enriched_part {
+        let mut words = Words(part);
+        while let Some(item) = words.next_item() {
+            match item {
+                Item::Pair(key, value, _) => {
+                    enriched.insert(Cow::Borrowed(key), Cow::Borrowed(value))
+                }
+                Item::Word(word) => text.push(word),
+            }
+        }
+    }
     let time = from_epoch_fraction(audit_time).or_else(|| parse_iso8601(syslog_time));
     let record = PexipAudit {
         syslog_time: Cow::Borrowed(syslog_time),
@@ -132,6 +153,7 @@ pub fn parse(line: &str) -> ParseResult<'_> {
         fields,
         submsg,
         text: text.0,
+        enriched,
     };
     Ok(Parsed::new(Body::PexipAudit(record), time))
 }
@@ -275,7 +297,12 @@ mod tests {
         assert_eq!(a.text.as_deref(), Some("avc: denied { read write } for"));
         assert_eq!(a.fields.get("comm"), Some("my prog"));
         assert_eq!(a.fields.get("permissive"), Some("0"));
-        assert_eq!(a.fields.get("UID"), Some("root"));
+        assert_eq!(a.enriched.get("UID"), Some("root"));
+        assert_eq!(
+            a.fields.get("UID"),
+            None,
+            "enriched keys stay apart from the raw ones"
+        );
     }
 
     #[test]

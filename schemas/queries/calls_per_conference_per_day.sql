@@ -1,0 +1,11 @@
+-- Calls per conference and day: people's legs that joined (backplane legs excluded).
+SELECT conference,
+       date(CAST(timestamp AS timestamp)) AS day,
+       count(*) AS calls,
+       count(DISTINCT coalesce(conversation_id, participant_id, call_id)) AS people
+FROM pexip_support
+WHERE name = 'administrator.conference'
+  AND message LIKE 'Participant has joined%'
+  AND coalesce(protocol, '') <> 'BACKPLANE'
+GROUP BY conference, date(CAST(timestamp AS timestamp))
+ORDER BY day DESC, calls DESC;
