@@ -15,7 +15,7 @@ use transform_lambda::reingest::FirehoseSink;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    init_tracing();
+    transform_lambda::init_tracing();
     let config =
         Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     // Throttling and 5xx answers are retried by the SDK (standard mode, exponential backoff with jitter).
@@ -105,21 +105,4 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
         "application/json".parse().expect("static header"),
     );
     Ok(serde_json::to_value(response)?)
-}
-
-/// JSON logs at the level of `RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, else info.
-fn init_tracing() {
-    let level = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL"))
-        .unwrap_or_else(|_| "info".into())
-        .to_lowercase();
-    let filter = tracing_subscriber::EnvFilter::try_new(&level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_current_span(false)
-        .without_time()
-        .init();
 }

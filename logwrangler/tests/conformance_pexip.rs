@@ -878,7 +878,11 @@ fn audit_fixture_values() {
         &r["enriched"],
         json!({"SYSCALL": "openat", "AUID": "unset", "UID": "root"}),
     );
-    assert_eq!(r["fields"].get("UID"), None, "enriched keys stay apart from the raw ones");
+    assert_eq!(
+        r["fields"].get("UID"),
+        None,
+        "enriched keys stay apart from the raw ones"
+    );
 
     // ADD_USER: a value with a space inside msg='...' is split as auditd writes it.
     let r = fixture_record(&lines, 15, "pexip_audit");

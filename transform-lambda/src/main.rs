@@ -10,7 +10,7 @@ use transform_lambda::{metrics, process};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    init_tracing();
+    transform_lambda::init_tracing();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -46,21 +46,4 @@ async fn main() -> Result<(), Error> {
         Ok::<Box<RawValue>, Error>(RawValue::from_string(body)?)
     }))
     .await
-}
-
-/// JSON logs at the level of `RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, else info.
-fn init_tracing() {
-    let level = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL"))
-        .unwrap_or_else(|_| "info".into())
-        .to_lowercase();
-    let filter = tracing_subscriber::EnvFilter::try_new(&level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_current_span(false)
-        .without_time()
-        .init();
 }
