@@ -1,7 +1,8 @@
 # logwrangler: the two entry points of a fresh machine.
 #   make demo   runs the main job locally on embedded defaults (no AWS account)
 #   make test   runs the whole test suite (what CI runs)
-# Both install what they need (Rust components) themselves.
+# Both install what they need themselves (Rust components; moto_server, cargo-lambda and
+# cfn-lint into .venv; the CDK app's npm packages into infra-cdk/node_modules).
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
@@ -12,12 +13,13 @@ VENV := .venv
 .PHONY: test demo schemas fmt tools
 
 ## Whole test suite: formatting, lints, unit + conformance + property tests, the
-## local AWS stand-ins (moto_server, cargo lambda watch); logwrangler/tests/schemas.rs
-## fails when schemas/ is stale.
+## local AWS stand-ins (moto_server, cargo lambda watch), the CDK stack (assertions, cdk-nag,
+## cfn-lint); logwrangler/tests/schemas.rs fails when schemas/ is stale.
 test: tools $(VENV)/.installed
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
+	cd infra-cdk && npm ci --no-audit --no-fund && npm test
 
 ## The main job on the bundled samples: typed records into ./lake/parsed, a summary on the terminal.
 demo: tools

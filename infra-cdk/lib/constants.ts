@@ -1,0 +1,80 @@
+/**
+ * Strings shared with the Rust workspace. They are defined here ONCE for the CDK app;
+ * `test/constants.test.ts` asserts they equal the Rust constants in
+ * `logwrangler/src/partition.rs` (S3_PREFIX_TEMPLATE, S3_ERROR_PREFIX_TEMPLATE).
+ */
+
+/** Firehose S3 prefix: dynamic partitioning on the keys the transform Lambda returns. */
+export const S3_PREFIX_TEMPLATE =
+  'logs/log_type=!{partitionKeyFromLambda:log_type}/year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/day=!{partitionKeyFromLambda:day}/hour=!{partitionKeyFromLambda:hour}/';
+
+/** Firehose S3 prefix for records that could not be processed or delivered. */
+export const S3_ERROR_PREFIX_TEMPLATE =
+  'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/';
+
+/** Top-level prefixes of the lake bucket (must match the templates above). */
+export const LAKE_LOGS_PREFIX = 'logs/';
+export const LAKE_ERRORS_PREFIX = 'errors/';
+
+/** Glue database (also the default of LOGWRANGLER_ATHENA_DATABASE in the alerting Lambda). */
+export const GLUE_DATABASE = 'logwrangler';
+
+/** Athena workgroup (also the default of LOGWRANGLER_ATHENA_WORKGROUP). */
+export const ATHENA_WORKGROUP = 'logwrangler';
+
+/** EMF namespace and the metric names the transform Lambda emits (transform-lambda/src/metrics.rs). */
+export const METRIC_NAMESPACE = 'logwrangler';
+export const TRANSFORM_METRIC_DIMENSIONS = { Function: 'transform' };
+export const TRANSFORM_METRICS = [
+  'RecordsIn',
+  'RecordsOk',
+  'RecordsDropped',
+  'RecordsProcessingFailed',
+  'EventsIn',
+  'EventsUnparsed',
+  'EventsReingested',
+  'RecordsReingested',
+  'ReingestFailed',
+  'BytesIn',
+  'BytesOut',
+] as const;
+
+/** The five severities, highest first (one SNS topic each; LOGWRANGLER_TOPIC_<SEVERITY>_ARN). */
+export const SEVERITIES = ['critical', 'error', 'warning', 'info', 'debug'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/**
+ * Subscription filter #2 (to the alerting Lambda): Pexip conference and alarm events, call
+ * quality changes, connectivity events, warnings and up, Lambda timeouts and crashes,
+ * CloudTrail refusals and console logins. Everything else only goes to the lake (filter #1).
+ * CloudWatch Logs term matching is case-sensitive, hence both spellings of connectivity.
+ */
+export const ALERTING_FILTER_PATTERN = [
+  '?"administrator.conference"',
+  '?"administrator.alarm"',
+  '?"call quality"',
+  '?Connectivity',
+  '?connectivity',
+  '?WARNING',
+  '?ERROR',
+  '?CRITICAL',
+  '?"Task timed out"',
+  '?"Runtime.ExitError"',
+  '?AccessDenied',
+  '?UnauthorizedOperation',
+  '?ConsoleLogin',
+].join(' ');
+
+/** Firehose Lambda processor: stay well under the 6 MB response limit (output grows vs input). */
+export const PROCESSOR_BUFFER_SIZE_MB = '0.5';
+export const PROCESSOR_BUFFER_INTERVAL_S = '60';
+export const PROCESSOR_RETRIES = '3';
+
+/** S3 buffering: dynamic partitioning needs at least 64 MB. */
+export const S3_BUFFER_SIZE_MB = 64;
+export const S3_BUFFER_INTERVAL_S = 60;
+
+/** Glue / Athena JSON SerDe: the timestamp form the records carry (2026-03-02T10:15:42.911Z). */
+export const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
+export const SERDE_TIMESTAMP_FORMATS = "yyyy-MM-dd'T'HH:mm:ss.SSSX";
+export const PROJECTION_YEAR_RANGE = '2015,2099';

@@ -1,0 +1,789 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  StackProps,
+  aws_apigateway as apigw,
+  aws_athena as athena,
+  aws_cloudwatch as cw,
+  aws_cloudwatch_actions as cwActions,
+  aws_dynamodb as dynamodb,
+  aws_glue as glue,
+  aws_iam as iam,
+  aws_kinesisfirehose as firehose,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_lambda_destinations as destinations,
+  aws_logs as logs,
+  aws_logs_destinations as logsDestinations,
+  aws_s3 as s3,
+  aws_sns as sns,
+  aws_sns_subscriptions as subs,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { PipelineConfig, resolveConfig } from './config';
+import {
+  ALERTING_FILTER_PATTERN,
+  ATHENA_WORKGROUP,
+  GLUE_DATABASE,
+  JSON_SERDE,
+  LAKE_ERRORS_PREFIX,
+  LAKE_LOGS_PREFIX,
+  METRIC_NAMESPACE,
+  PROCESSOR_BUFFER_INTERVAL_S,
+  PROCESSOR_BUFFER_SIZE_MB,
+  PROCESSOR_RETRIES,
+  PROJECTION_YEAR_RANGE,
+  S3_BUFFER_INTERVAL_S,
+  S3_BUFFER_SIZE_MB,
+  S3_ERROR_PREFIX_TEMPLATE,
+  S3_PREFIX_TEMPLATE,
+  SERDE_TIMESTAMP_FORMATS,
+  SEVERITIES,
+  Severity,
+  TRANSFORM_METRIC_DIMENSIONS,
+} from './constants';
+import { QUERIES_DIR, SCHEMAS_DIR, readQueries, readSchemas } from './schemas';
+
+export interface LogwranglerStackProps extends StackProps {
+  /** Overrides the configuration read from context (tests). */
+  readonly config?: PipelineConfig;
+  /** Directory of `<log_type>.schema.json` files (default ../schemas). */
+  readonly schemasDir?: string;
+  /** Directory of named Athena queries (default ../schemas/queries). */
+  readonly queriesDir?: string;
+}
+
+/** infra-cdk/ */
+const INFRA_DIR = path.join(__dirname, '..');
+export const PLACEHOLDER_ASSET_DIR = path.join(INFRA_DIR, 'assets', 'placeholder');
+export const DEFAULT_TRANSFORM_ASSET_DIR = path.join(INFRA_DIR, '..', 'target', 'lambda', 'transform-lambda');
+export const DEFAULT_ALERTING_ASSET_DIR = path.join(INFRA_DIR, '..', 'target', 'lambda', 'alerting-lambda');
+
+/**
+ * The code directory of a function: the context override, else the cargo-lambda output if it
+ * was built, else the committed placeholder (with a warning: such a stack synthesizes and
+ * passes the checks, but its functions do not run).
+ */
+export function codeDir(scope: Construct, what: string, override: string | undefined, built: string): string {
+  if (override) {
+    const dir = path.resolve(override);
+    if (!fs.existsSync(path.join(dir, 'bootstrap'))) {
+      throw new Error(`context ${what}CodePath: ${dir} has no bootstrap file (cargo lambda build output expected)`);
+    }
+    return dir;
+  }
+  if (fs.existsSync(path.join(built, 'bootstrap'))) return built;
+  const msg =
+    `${what}-lambda: ${built}/bootstrap not found, using the placeholder asset ${PLACEHOLDER_ASSET_DIR} ` +
+    '(the function will not run). Build it first: cargo lambda build --release --arm64 -p transform-lambda -p alerting-lambda';
+  if (!process.env.LOGWRANGLER_QUIET_PLACEHOLDER) console.warn(`WARNING: ${msg}`);
+  Annotations.of(scope).addWarningV2(`logwrangler:placeholder-${what}`, msg);
+  return PLACEHOLDER_ASSET_DIR;
+}
+
+/** The Lambda processor's log group name must never be a subscription source. */
+export class LogwranglerStack extends Stack {
+  public readonly config: PipelineConfig;
+  public readonly deliveryStreamName: string;
+  public readonly lakeBucket: s3.Bucket;
+  public readonly transformFunction: lambda.Function;
+  public readonly alertingFunction: lambda.Function;
+  public readonly table: dynamodb.Table;
+  public readonly topics: Record<Severity, sns.Topic>;
+  /** Names of the log groups this stack writes to itself: never subscribed. */
+  public readonly ownLogGroupNames: string[];
+
+  constructor(scope: Construct, id: string, props: LogwranglerStackProps = {}) {
+    super(scope, id, props);
+    // Server access logging grants by bucket policy, not the legacy LogDeliveryWrite ACL.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const config = props.config ?? resolveConfig(this.node);
+    this.config = config;
+    const stackName = this.stackName;
+    const retention = config.pipelineLogRetentionDays as logs.RetentionDays;
+
+    // A fixed name so the Lambdas can be told the stream without a reference (no cycle:
+    // the stream references the transform Lambda's ARN).
+    this.deliveryStreamName = `${stackName}-lake`.slice(0, 64);
+    const streamArn = this.formatArn({
+      service: 'firehose',
+      resource: 'deliverystream',
+      resourceName: this.deliveryStreamName,
+    });
+
+    // ---- the pipeline's own log groups -------------------------------------------------
+    const ownPrefix = `/logwrangler/${stackName}/`;
+    const ownLogGroup = (cid: string, leaf: string) =>
+      new logs.LogGroup(this, cid, {
+        logGroupName: `${ownPrefix}${leaf}`,
+        retention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    const transformLogGroup = ownLogGroup('TransformLogGroup', 'transform');
+    const alertingLogGroup = ownLogGroup('AlertingLogGroup', 'alerting');
+    const firehoseLogGroup = ownLogGroup('FirehoseLogGroup', 'firehose');
+    const apiAccessLogGroup = ownLogGroup('ApiAccessLogGroup', 'api-access');
+    this.ownLogGroupNames = [transformLogGroup, alertingLogGroup, firehoseLogGroup, apiAccessLogGroup].map(
+      (g) => (g.node.defaultChild as logs.CfnLogGroup).logGroupName as string,
+    );
+    for (const src of config.logGroups) {
+      if (this.ownLogGroupNames.includes(src.name) || src.name.startsWith(ownPrefix)) {
+        throw new Error(
+          `logGroups: "${src.name}" is one of this pipeline's own log groups (${ownPrefix}*); ` +
+            'subscribing it would feed the pipeline its own logs in a loop',
+        );
+      }
+    }
+
+    // ---- S3: access logs, lake, Athena results -----------------------------------------
+    const accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'expire', expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    NagSuppressions.addResourceSuppressions(accessLogBucket, [
+      { id: 'AwsSolutions-S1', reason: 'This is the server access log target bucket; logging it into itself would loop.' },
+    ]);
+
+    const lake = new s3.Bucket(this, 'LakeBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      serverAccessLogsBucket: accessLogBucket,
+      serverAccessLogsPrefix: 'lake/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'logs',
+          prefix: LAKE_LOGS_PREFIX,
+          transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }],
+          expiration: Duration.days(config.lakeRetentionDays),
+          noncurrentVersionExpiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+        {
+          id: 'errors',
+          prefix: LAKE_ERRORS_PREFIX,
+          expiration: Duration.days(90),
+          noncurrentVersionExpiration: Duration.days(7),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+    this.lakeBucket = lake;
+
+    const resultsBucket = new s3.Bucket(this, 'AthenaResultsBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      serverAccessLogsBucket: accessLogBucket,
+      serverAccessLogsPrefix: 'athena-results/',
+      lifecycleRules: [{ id: 'expire', expiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // ---- source mapping for the Lambdas ------------------------------------------------
+    const sourcesJson = JSON.stringify({
+      sources: config.logGroups
+        .filter((g) => g.logType)
+        .map((g) => ({ log_group: g.name, log_type: g.logType })),
+    });
+
+    // ---- transform Lambda (Firehose processor) -----------------------------------------
+    const transformRole = new iam.Role(this, 'TransformRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'logwrangler transform-lambda: its log group, re-ingest into its own stream',
+    });
+    transformRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [transformLogGroup.logGroupArn],
+      }),
+    );
+    transformRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [streamArn] }),
+    );
+    const transformFn = new lambda.Function(this, 'TransformFunction', {
+      description: 'logwrangler Firehose processor: log lines to typed NDJSON with partition keys',
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'bootstrap',
+      code: lambda.Code.fromAsset(
+        codeDir(this, 'transform', config.transformCodePath, DEFAULT_TRANSFORM_ASSET_DIR),
+      ),
+      memorySize: 512,
+      timeout: Duration.seconds(120),
+      role: transformRole,
+      logGroup: transformLogGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: {
+        RUST_LOG: 'info',
+        LOGWRANGLER_REINGEST_STREAM: this.deliveryStreamName,
+        LOGWRANGLER_SOURCES: sourcesJson,
+      },
+    });
+    this.transformFunction = transformFn;
+
+    // ---- Firehose delivery stream ------------------------------------------------------
+    const deliveryLogStream = new logs.LogStream(this, 'FirehoseDeliveryLogStream', {
+      logGroup: firehoseLogGroup,
+      logStreamName: 'DestinationDelivery',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const firehoseRole = new iam.Role(this, 'FirehoseRole', {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      description: 'logwrangler Firehose: write the lake, invoke the processor, log delivery errors',
+    });
+    firehoseRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+        resources: [lake.bucketArn],
+      }),
+    );
+    firehoseRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [lake.arnForObjects(`${LAKE_LOGS_PREFIX}*`), lake.arnForObjects(`${LAKE_ERRORS_PREFIX}*`)],
+      }),
+    );
+    firehoseRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+        resources: [transformFn.functionArn],
+      }),
+    );
+    firehoseRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [firehoseLogGroup.logGroupArn] }),
+    );
+    const stream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
+      deliveryStreamName: this.deliveryStreamName,
+      deliveryStreamType: 'DirectPut',
+      deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
+      extendedS3DestinationConfiguration: {
+        bucketArn: lake.bucketArn,
+        roleArn: firehoseRole.roleArn,
+        prefix: S3_PREFIX_TEMPLATE,
+        errorOutputPrefix: S3_ERROR_PREFIX_TEMPLATE,
+        compressionFormat: 'GZIP',
+        bufferingHints: { sizeInMBs: S3_BUFFER_SIZE_MB, intervalInSeconds: S3_BUFFER_INTERVAL_S },
+        dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } },
+        processingConfiguration: {
+          enabled: true,
+          processors: [
+            {
+              type: 'Lambda',
+              parameters: [
+                { parameterName: 'LambdaArn', parameterValue: transformFn.functionArn },
+                { parameterName: 'BufferSizeInMBs', parameterValue: PROCESSOR_BUFFER_SIZE_MB },
+                { parameterName: 'BufferIntervalInSeconds', parameterValue: PROCESSOR_BUFFER_INTERVAL_S },
+                { parameterName: 'NumberOfRetries', parameterValue: PROCESSOR_RETRIES },
+              ],
+            },
+          ],
+        },
+        cloudWatchLoggingOptions: {
+          enabled: true,
+          logGroupName: firehoseLogGroup.logGroupName,
+          logStreamName: deliveryLogStream.logStreamName,
+        },
+        s3BackupMode: 'Disabled',
+      },
+    });
+    // Firehose checks its role when the stream is created: the policy must exist first.
+    stream.node.addDependency(firehoseRole.node.findChild('DefaultPolicy'));
+
+    // ---- alerting: DynamoDB, SNS, on-failure queue -------------------------------------
+    const table = new dynamodb.Table(this, 'SummaryTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expires_at',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const gsi of ['gsi1', 'gsi2']) {
+      table.addGlobalSecondaryIndex({
+        indexName: gsi,
+        partitionKey: { name: `${gsi}pk`, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: `${gsi}sk`, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    this.table = table;
+
+    const topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'logwrangler SNS alert topics',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch alarms publish to the (encrypted) error topic.
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    const topics = {} as Record<Severity, sns.Topic>;
+    for (const sev of SEVERITIES) {
+      const topic = new sns.Topic(this, `Topic-${sev}`, {
+        displayName: `logwrangler ${sev}`,
+        masterKey: topicKey,
+        enforceSSL: true,
+      });
+      for (const email of config.alertEmails[sev] ?? []) {
+        topic.addSubscription(new subs.EmailSubscription(email));
+      }
+      topics[sev] = topic;
+    }
+    this.topics = topics;
+
+    const failureQueue = new sqs.Queue(this, 'AlertingFailureQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(failureQueue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason: "This queue is itself the alerting Lambda's on-failure destination (a dead-letter queue).",
+      },
+    ]);
+
+    // ---- alerting Lambda ---------------------------------------------------------------
+    const alertingRole = new iam.Role(this, 'AlertingRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'logwrangler alerting-lambda: summaries, alerts, app events',
+    });
+    alertingRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [alertingLogGroup.logGroupArn],
+      }),
+    );
+    alertingRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [table.tableArn, `${table.tableArn}/index/gsi1`, `${table.tableArn}/index/gsi2`],
+      }),
+    );
+    alertingRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:Publish'],
+        resources: SEVERITIES.map((s) => topics[s].topicArn),
+      }),
+    );
+    alertingRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [topicKey.keyArn] }),
+    );
+    alertingRole.addToPolicy(new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [streamArn] }));
+
+    const topicEnv: Record<string, string> = {};
+    for (const sev of SEVERITIES) topicEnv[`LOGWRANGLER_TOPIC_${sev.toUpperCase()}_ARN`] = topics[sev].topicArn;
+    const alertingFn = new lambda.Function(this, 'AlertingFunction', {
+      description: 'logwrangler alerting: conference summaries, severity routing, POST /logs',
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'bootstrap',
+      code: lambda.Code.fromAsset(codeDir(this, 'alerting', config.alertingCodePath, DEFAULT_ALERTING_ASSET_DIR)),
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      role: alertingRole,
+      logGroup: alertingLogGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      reservedConcurrentExecutions: config.alertingReservedConcurrency > 0 ? config.alertingReservedConcurrency : undefined,
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(failureQueue),
+      environment: {
+        RUST_LOG: 'info',
+        LOGWRANGLER_TABLE: table.tableName,
+        ...topicEnv,
+        LOGWRANGLER_ALERT_MIN_SEVERITY: config.alertMinSeverity,
+        LOGWRANGLER_RETENTION_DAYS: String(config.summaryRetentionDays),
+        LOGWRANGLER_APP_STREAM: this.deliveryStreamName,
+        LOGWRANGLER_SOURCES: sourcesJson,
+        LOGWRANGLER_ATHENA_DATABASE: GLUE_DATABASE,
+        LOGWRANGLER_ATHENA_WORKGROUP: ATHENA_WORKGROUP,
+      },
+    });
+    this.alertingFunction = alertingFn;
+
+    // ---- subscriptions of the configured log groups ------------------------------------
+    const cwlRole = new iam.Role(this, 'LogsToFirehoseRole', {
+      assumedBy: new iam.ServicePrincipal('logs.amazonaws.com', {
+        conditions: {
+          StringLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:*` },
+        },
+      }),
+      description: 'CloudWatch Logs subscription filters: put into the logwrangler stream',
+    });
+    cwlRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'], resources: [stream.attrArn] }),
+    );
+    const pexipGroups: logs.ILogGroup[] = [];
+    config.logGroups.forEach((src, i) => {
+      const cid = `Source${i}`;
+      const group: logs.ILogGroup = src.create
+        ? new logs.LogGroup(this, `${cid}LogGroup`, {
+            logGroupName: src.name,
+            retention: (src.retentionDays ?? 30) as logs.RetentionDays,
+            removalPolicy: RemovalPolicy.RETAIN,
+          })
+        : logs.LogGroup.fromLogGroupName(this, `${cid}LogGroup`, src.name);
+      const toLake = new logs.CfnSubscriptionFilter(this, `${cid}ToFirehose`, {
+        logGroupName: group.logGroupName,
+        filterName: 'logwrangler-lake',
+        filterPattern: '',
+        destinationArn: stream.attrArn,
+        roleArn: cwlRole.roleArn,
+      });
+      toLake.node.addDependency(cwlRole.node.findChild('DefaultPolicy'));
+      new logs.SubscriptionFilter(this, `${cid}ToAlerting`, {
+        logGroup: group,
+        filterName: 'logwrangler-alerting',
+        destination: new logsDestinations.LambdaDestination(alertingFn),
+        filterPattern: logs.FilterPattern.literal(ALERTING_FILTER_PATTERN),
+      });
+      if (src.logType?.startsWith('pexip_')) pexipGroups.push(group);
+    });
+
+    // ---- Logs Insights saved queries on the raw Pexip log groups -----------------------
+    if (pexipGroups.length > 0) {
+      const groupNames = pexipGroups.map((g) => g.logGroupName);
+      const insights: Array<[string, string]> = [
+        [
+          'conferences-per-day',
+          [
+            'filter @message like /Name="administrator.conference"/ and @message like /Participant has joined/',
+            '| parse @message /Conference="(?<conference>[^"]+)"/',
+            '| stats count_distinct(conference) as conferences, count(*) as joins by bin(1d) as day',
+            '| sort day desc',
+          ].join('\n'),
+        ],
+        [
+          'errors-per-module',
+          [
+            'filter @message like /Level="(ERROR|CRITICAL)"/',
+            '| parse @message /Name="(?<module>[^"]+)"/',
+            '| stats count(*) as errors by module',
+            '| sort errors desc',
+          ].join('\n'),
+        ],
+        [
+          'call-story-by-call-id',
+          [
+            '# replace CALL_ID_HERE with the Call-id (or Participant-id / Conference-ID) to follow',
+            'filter @message like "CALL_ID_HERE"',
+            '| fields @timestamp, @logStream, @message',
+            '| sort @timestamp asc',
+            '| limit 10000',
+          ].join('\n'),
+        ],
+      ];
+      for (const [name, queryString] of insights) {
+        new logs.CfnQueryDefinition(this, `Insights-${name}`, {
+          name: `logwrangler/${stackName}/${name}`,
+          queryString,
+          logGroupNames: groupNames,
+        });
+      }
+    }
+
+    // ---- API Gateway: POST /logs -------------------------------------------------------
+    const api = new apigw.RestApi(this, 'AppLogApi', {
+      restApiName: `${stackName}-app-logs`,
+      description: 'logwrangler app log API: POST /logs',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: 50,
+        throttlingBurstLimit: 100,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: config.apiTracing,
+        accessLogDestination: new apigw.LogGroupLogDestination(apiAccessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    const model = api.addModel('AppLogModel', {
+      contentType: 'application/json',
+      modelName: 'AppLogEvents',
+      schema: {
+        schema: apigw.JsonSchemaVersion.DRAFT4,
+        title: 'AppLogEvents',
+        description: 'One app log event or an array of up to 500 (fields are checked by the Lambda)',
+        type: [apigw.JsonSchemaType.OBJECT, apigw.JsonSchemaType.ARRAY],
+        maxItems: 500,
+        items: { type: apigw.JsonSchemaType.OBJECT },
+      },
+    });
+    const validator = api.addRequestValidator('BodyValidator', {
+      requestValidatorName: 'body',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const useKey = config.apiAuth === 'apiKey';
+    const method = api.root.addResource('logs').addMethod('POST', new apigw.LambdaIntegration(alertingFn, { proxy: true }), {
+      authorizationType: useKey ? apigw.AuthorizationType.NONE : apigw.AuthorizationType.IAM,
+      apiKeyRequired: useKey,
+      requestValidator: validator,
+      requestModels: { 'application/json': model },
+    });
+    if (useKey) {
+      const plan = api.addUsagePlan('UsagePlan', {
+        name: `${stackName}-app-logs`,
+        throttle: { rateLimit: 50, burstLimit: 100 },
+        apiStages: [{ api, stage: api.deploymentStage }],
+      });
+      const key = api.addApiKey('ApiKey', { description: 'logwrangler app log API key' });
+      plan.addApiKey(key);
+      new CfnOutput(this, 'ApiKeyId', { value: key.keyId, description: 'aws apigateway get-api-key --include-value --api-key <id>' });
+      NagSuppressions.addResourceSuppressions(method, [
+        { id: 'AwsSolutions-APIG4', reason: 'apiAuth=apiKey was chosen: the method requires an API key (usage plan with throttling).' },
+        { id: 'AwsSolutions-COG4', reason: 'apiAuth=apiKey was chosen: clients authenticate with an API key, not Cognito.' },
+      ]);
+    } else {
+      NagSuppressions.addResourceSuppressions(method, [
+        { id: 'AwsSolutions-COG4', reason: 'The method uses IAM (SigV4) authorization; app clients are AWS principals, not Cognito users.' },
+      ]);
+    }
+    NagSuppressions.addResourceSuppressions(
+      api,
+      [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason: 'The account-level API Gateway CloudWatch role uses the AWS managed AmazonAPIGatewayPushToCloudWatchLogs policy, the documented set-up for execution logging.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+        },
+      ],
+      true,
+    );
+
+    // ---- Glue and Athena ---------------------------------------------------------------
+    const database = new glue.CfnDatabase(this, 'GlueDatabase', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseInput: { name: GLUE_DATABASE, description: 'logwrangler lake: one table per log_type' },
+    });
+    for (const schema of readSchemas(props.schemasDir ?? SCHEMAS_DIR)) {
+      const t = schema.logType;
+      const base = `s3://${lake.bucketName}/${LAKE_LOGS_PREFIX}log_type=${t}/`;
+      const table = new glue.CfnTable(this, `GlueTable-${t}`, {
+        catalogId: Aws.ACCOUNT_ID,
+        databaseName: GLUE_DATABASE,
+        tableInput: {
+          name: t,
+          description: (schema.description ?? `logwrangler ${t} records`).slice(0, 2048),
+          tableType: 'EXTERNAL_TABLE',
+          parameters: {
+            EXTERNAL: 'TRUE',
+            classification: 'json',
+            compressionType: 'gzip',
+            'projection.enabled': 'true',
+            'projection.year.type': 'integer',
+            'projection.year.range': PROJECTION_YEAR_RANGE,
+            'projection.month.type': 'integer',
+            'projection.month.range': '1,12',
+            'projection.month.digits': '2',
+            'projection.day.type': 'integer',
+            'projection.day.range': '1,31',
+            'projection.day.digits': '2',
+            'projection.hour.type': 'integer',
+            'projection.hour.range': '0,23',
+            'projection.hour.digits': '2',
+            'storage.location.template': `${base}year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
+          },
+          partitionKeys: ['year', 'month', 'day', 'hour'].map((name) => ({ name, type: 'string' })),
+          storageDescriptor: {
+            location: base,
+            columns: schema.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+            inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+            outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+            compressed: true,
+            serdeInfo: {
+              serializationLibrary: JSON_SERDE,
+              parameters: {
+                'timestamp.formats': SERDE_TIMESTAMP_FORMATS,
+                'ignore.malformed.json': 'true',
+              },
+            },
+          },
+        },
+      });
+      table.addResourceDependency(database);
+    }
+
+    const workgroup = new athena.CfnWorkGroup(this, 'AthenaWorkGroup', {
+      name: ATHENA_WORKGROUP,
+      description: 'logwrangler queries over the lake',
+      state: 'ENABLED',
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: config.athenaBytesScannedCutoff,
+        resultConfiguration: {
+          outputLocation: `s3://${resultsBucket.bucketName}/athena-results/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+    for (const q of readQueries(props.queriesDir ?? QUERIES_DIR)) {
+      const nq = new athena.CfnNamedQuery(this, `NamedQuery-${q.name}`, {
+        name: q.name,
+        description: q.description,
+        database: GLUE_DATABASE,
+        queryString: q.sql,
+        workGroup: workgroup.ref,
+      });
+      nq.addResourceDependency(database);
+    }
+
+    // ---- operations: dashboard and alarms ----------------------------------------------
+    const emf = (metricName: string, label?: string) =>
+      new cw.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName,
+        dimensionsMap: TRANSFORM_METRIC_DIMENSIONS,
+        statistic: cw.Stats.SUM,
+        period: Duration.minutes(5),
+        label,
+      });
+    const fhMetric = (metricName: string, statistic: string) =>
+      new cw.Metric({
+        namespace: 'AWS/Firehose',
+        metricName,
+        dimensionsMap: { DeliveryStreamName: this.deliveryStreamName },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    const dashboard = new cw.Dashboard(this, 'Dashboard', {
+      dashboardName: `${stackName}-logwrangler`.slice(0, 255),
+    });
+    const fnWidgets = (fn: lambda.Function, name: string) => [
+      new cw.GraphWidget({
+        title: `${name}: errors and throttles`,
+        left: [fn.metricErrors(), fn.metricThrottles()],
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: `${name}: duration`,
+        left: [fn.metricDuration({ statistic: cw.Stats.AVERAGE }), fn.metricDuration({ statistic: cw.Stats.p(99) })],
+        width: 8,
+      }),
+    ];
+    dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: 'transform: records in/out',
+        left: ['RecordsIn', 'RecordsOk', 'RecordsDropped', 'RecordsProcessingFailed'].map((m) => emf(m)),
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: 'transform: events, unparsed, re-ingested',
+        left: ['EventsIn', 'EventsUnparsed', 'EventsReingested', 'RecordsReingested', 'ReingestFailed'].map((m) => emf(m)),
+        width: 8,
+      }),
+      new cw.GraphWidget({ title: 'transform: bytes', left: [emf('BytesIn'), emf('BytesOut')], width: 8 }),
+    );
+    dashboard.addWidgets(...fnWidgets(transformFn, 'transform'), ...fnWidgets(alertingFn, 'alerting'));
+    dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: 'Firehose delivery to S3',
+        left: [fhMetric('DeliveryToS3.Success', cw.Stats.AVERAGE), fhMetric('DeliveryToS3.Records', cw.Stats.SUM)],
+        right: [fhMetric('DeliveryToS3.DataFreshness', cw.Stats.MAXIMUM)],
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: 'DynamoDB throttles',
+        left: [
+          table.metric('ReadThrottleEvents', { statistic: cw.Stats.SUM }),
+          table.metric('WriteThrottleEvents', { statistic: cw.Stats.SUM }),
+        ],
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: 'SNS messages published',
+        left: SEVERITIES.map((s) => topics[s].metricNumberOfMessagesPublished({ label: s })),
+        right: [failureQueue.metricApproximateNumberOfMessagesVisible({ label: 'alerting on-failure queue' })],
+        width: 8,
+      }),
+    );
+
+    const alarmAction = new cwActions.SnsAction(topics.error);
+    const alarm = (cid: string, metric: cw.IMetric, threshold: number, description: string) => {
+      const a = new cw.Alarm(this, cid, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      a.addAlarmAction(alarmAction);
+      return a;
+    };
+    alarm('TransformErrorsAlarm', transformFn.metricErrors({ period: Duration.minutes(5) }), 0, 'transform-lambda invocations failed (Firehose retries, then writes errors/)');
+    alarm('RecordsProcessingFailedAlarm', emf('RecordsProcessingFailed'), 0, 'records answered ProcessingFailed: look under errors/ in the lake');
+    alarm('ReingestFailedAlarm', emf('ReingestFailed'), 0, 're-ingest into the delivery stream failed');
+    alarm('AlertingErrorsAlarm', alertingFn.metricErrors({ period: Duration.minutes(5) }), 0, 'alerting-lambda invocations failed');
+    alarm(
+      'AlertingFailureQueueAlarm',
+      failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cw.Stats.MAXIMUM }),
+      0,
+      'alerting-lambda events exhausted their retries and wait in the on-failure queue',
+    );
+    alarm('FirehoseFreshnessAlarm', fhMetric('DeliveryToS3.DataFreshness', cw.Stats.MAXIMUM), 900, 'the oldest record in Firehose is older than 15 minutes');
+
+    // ---- justified nag findings on wildcard resources ----------------------------------
+    NagSuppressions.addResourceSuppressions(
+      [transformRole, alertingRole],
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: "A log group ARN ends in ':*' (its log streams); the statement is scoped to the function's own log group.",
+          appliesTo: [{ regex: '/^Resource::<(Transform|Alerting)LogGroup[0-9A-F]+\\.Arn>$/' }],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(
+      firehoseRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: "Firehose writes objects with generated names under the logs/ and errors/ prefixes only; the log group ARN ends in ':*' (its streams).",
+          appliesTo: [
+            { regex: '/^Resource::<LakeBucket[0-9A-F]+\\.Arn>\\/(logs|errors)\\/\\*$/' },
+            { regex: '/^Resource::<FirehoseLogGroup[0-9A-F]+\\.Arn>$/' },
+          ],
+        },
+      ],
+      true,
+    );
+
+    new CfnOutput(this, 'LakeBucketName', { value: lake.bucketName });
+    new CfnOutput(this, 'DeliveryStreamName', { value: this.deliveryStreamName });
+    new CfnOutput(this, 'ApiUrl', { value: `${api.url}logs` });
+    new CfnOutput(this, 'SummaryTableName', { value: table.tableName });
+    new CfnOutput(this, 'AlertingFailureQueueUrl', { value: failureQueue.queueUrl });
+  }
+}

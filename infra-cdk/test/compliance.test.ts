@@ -1,0 +1,50 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { synth } from './helpers';
+
+/** cfn-lint: the project's venv first (make test installs it), else PATH. */
+function cfnLint(): string {
+  const venv = path.join(__dirname, '..', '..', '.venv', 'bin', 'cfn-lint');
+  return process.env.CFN_LINT ?? (fs.existsSync(venv) ? venv : 'cfn-lint');
+}
+
+describe.each(['iam', 'apiKey'])('apiAuth=%s', (apiAuth) => {
+  const { stack, template } = synth({ apiAuth }, { nag: true });
+
+  test('cdk-nag AwsSolutions: no unsuppressed errors', () => {
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect(errors.map((e) => `${e.id}: ${String(e.entry.data).split('\n')[0]}`)).toEqual([]);
+  });
+
+  test('cdk-nag: the only unsuppressed warning is the optional WAF (APIG3)', () => {
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect(warnings.map((w) => String(w.entry.data).split(':')[0])).toEqual(['AwsSolutions-APIG3']);
+  });
+
+  test('every cdk-nag suppression carries a written reason', () => {
+    const suppressions = Object.values(template.toJSON().Resources as Record<string, any>).flatMap(
+      (r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? [],
+    );
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const s of suppressions) {
+      expect(s.id).toMatch(/^AwsSolutions-/);
+      expect(String(s.reason).length).toBeGreaterThan(20);
+    }
+  });
+
+  test('cfn-lint: no errors on the synthesized template', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-cfn-lint-'));
+    const file = path.join(dir, 'template.json');
+    fs.writeFileSync(file, JSON.stringify(template.toJSON(), null, 1));
+    const res = spawnSync(cfnLint(), ['--format', 'parseable', file], { encoding: 'utf8' });
+    if (res.error) throw new Error(`cannot run cfn-lint (${cfnLint()}): ${res.error.message}; set CFN_LINT or install it (pip install cfn-lint)`);
+    // Exit status bits: 2 errors, 4 warnings, 8 informational; 1 means cfn-lint itself failed.
+    const status = res.status ?? 1;
+    const errors = res.stdout.split('\n').filter((l) => /:E\d{4}:/.test(l));
+    expect({ status: status & 3, errors, stderr: res.stderr.trim() }).toEqual({ status: 0, errors: [], stderr: '' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,36 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { S3_ERROR_PREFIX_TEMPLATE, S3_PREFIX_TEMPLATE, TRANSFORM_METRICS } from '../lib/constants';
+
+const PARTITION_RS = path.join(__dirname, '..', '..', 'logwrangler', 'src', 'partition.rs');
+
+/** The value of `pub const NAME: &str = "...";` in a Rust source file. */
+function rustStr(source: string, name: string): string {
+  const m = source.match(new RegExp(`pub const ${name}: &str =\\s*"((?:[^"\\\\]|\\\\.)*)";`));
+  if (!m) throw new Error(`${name} not found in ${PARTITION_RS}`);
+  return JSON.parse(`"${m[1]}"`);
+}
+
+describe('constants shared with the Rust workspace', () => {
+  const rs = fs.readFileSync(PARTITION_RS, 'utf8');
+
+  test('S3 prefix equals logwrangler::partition::S3_PREFIX_TEMPLATE', () => {
+    expect(S3_PREFIX_TEMPLATE).toBe(rustStr(rs, 'S3_PREFIX_TEMPLATE'));
+    expect(S3_PREFIX_TEMPLATE).toBe(
+      'logs/log_type=!{partitionKeyFromLambda:log_type}/year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/day=!{partitionKeyFromLambda:day}/hour=!{partitionKeyFromLambda:hour}/',
+    );
+  });
+
+  test('error prefix equals logwrangler::partition::S3_ERROR_PREFIX_TEMPLATE', () => {
+    expect(S3_ERROR_PREFIX_TEMPLATE).toBe(rustStr(rs, 'S3_ERROR_PREFIX_TEMPLATE'));
+    expect(S3_ERROR_PREFIX_TEMPLATE).toBe(
+      'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
+    );
+  });
+
+  test('every dashboard metric name is emitted by transform-lambda', () => {
+    const metrics = fs.readFileSync(path.join(__dirname, '..', '..', 'transform-lambda', 'src', 'metrics.rs'), 'utf8');
+    for (const m of TRANSFORM_METRICS) expect(metrics).toContain(`"${m}"`);
+    expect(metrics).toContain('"Function"');
+  });
+});
