@@ -50,11 +50,12 @@ pub struct LogEvent<'a> {
     pub message: &'a str,
 }
 
-/// An HTTP answer of the app log API.
+/// An HTTP answer of the app log API, with what handling it did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiResponse {
     pub status: u16,
     pub body: String,
+    pub report: Report,
 }
 
 /// The alerting service.
@@ -213,12 +214,14 @@ impl Alerting {
                 status: 404,
                 body: json!({"error": "not_found", "message": "POST your events to /logs"})
                     .to_string(),
+                report: Report::default(),
             });
         }
         if !method.eq_ignore_ascii_case("POST") {
             return Ok(ApiResponse {
                 status: 405,
                 body: json!({"error": "method_not_allowed", "message": "use POST"}).to_string(),
+                report: Report::default(),
             });
         }
         let events = match parse_body(body, request_id, now_ms, &self.api_limits) {
@@ -227,10 +230,14 @@ impl Alerting {
                 return Ok(ApiResponse {
                     status: error.status(),
                     body: error.body_json(),
+                    report: Report::default(),
                 });
             }
         };
-        let mut report = Report::default();
+        let mut report = Report {
+            events: events.len(),
+            ..Report::default()
+        };
         let mut lines = Vec::with_capacity(events.len());
         let mut parser = self.parser.clone();
         for (position, event) in events.iter().enumerate() {
@@ -292,6 +299,7 @@ impl Alerting {
         Ok(ApiResponse {
             status: 202,
             body: json!({"accepted": ids.len(), "ids": ids}).to_string(),
+            report,
         })
     }
 }

@@ -66,6 +66,7 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
             .handle_log_events(&data.log_group, &data.log_stream, &data.owner, &events)
             .await?;
         tracing::info!(log_group = %data.log_group, report = ?report, "processed subscription delivery");
+        emit_metrics(&report);
         return Ok(serde_json::to_value(report)?);
     }
     let request: ApiGatewayProxyRequest = serde_json::from_value(payload)?;
@@ -97,6 +98,7 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
             now_ms,
         )
         .await?;
+    emit_metrics(&answer.report);
     let mut response = ApiGatewayProxyResponse::default();
     response.status_code = i64::from(answer.status);
     response.body = Some(Body::Text(answer.body));
@@ -105,4 +107,24 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
         "application/json".parse().expect("static header"),
     );
     Ok(serde_json::to_value(response)?)
+}
+
+/// Embedded Metric Format: what this invocation did (dimension Function=alerting).
+fn emit_metrics(report: &alerting_lambda::Report) {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let metrics = [
+        ("EventsIn", report.events, "Count"),
+        ("LegsUpdated", report.legs_updated, "Count"),
+        ("SessionsRefreshed", report.sessions_refreshed, "Count"),
+        ("AlertsPublished", report.alerts_published, "Count"),
+        ("AlertsSuppressed", report.alerts_suppressed, "Count"),
+        ("AppEventsStored", report.app_events_stored, "Count"),
+        ("AppEventsForwarded", report.app_events_forwarded, "Count"),
+    ];
+    println!(
+        "{}",
+        transform_lambda::metrics::emf_document("alerting", now_ms, &metrics)
+    );
 }

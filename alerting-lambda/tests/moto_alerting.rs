@@ -569,7 +569,7 @@ fn the_binary_behind_cargo_lambda_watch() {
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .envs(stack.vars.iter())
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -602,7 +602,17 @@ fn the_binary_behind_cargo_lambda_watch() {
     });
     let (status, body) = invoke(&api_event);
     let _ = child.kill();
-    let _ = child.wait();
+    let output = child.wait_with_output().unwrap();
+    // Embedded Metric Format per invocation: the delivery's alerts, then the API call's.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let emf: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["Function"] == "alerting")
+        .collect();
+    assert_eq!(emf.len(), 2, "{stdout}");
+    assert_eq!(emf[0]["AlertsPublished"].as_u64(), Some(published as u64));
+    assert_eq!(emf[1]["AppEventsStored"], 1);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let response: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(response["statusCode"], 202, "{response}");

@@ -39,6 +39,18 @@ export const TRANSFORM_METRICS = [
   'BytesOut',
 ] as const;
 
+/** Metric names the alerting Lambda emits per invocation (alerting-lambda/src/main.rs). */
+export const ALERTING_METRIC_DIMENSIONS = { Function: 'alerting' };
+export const ALERTING_METRICS = [
+  'EventsIn',
+  'LegsUpdated',
+  'SessionsRefreshed',
+  'AlertsPublished',
+  'AlertsSuppressed',
+  'AppEventsStored',
+  'AppEventsForwarded',
+] as const;
+
 /** The five severities, highest first (one SNS topic each; LOGWRANGLER_TOPIC_<SEVERITY>_ARN). */
 export const SEVERITIES = ['critical', 'error', 'warning', 'info', 'debug'] as const;
 export type Severity = (typeof SEVERITIES)[number];

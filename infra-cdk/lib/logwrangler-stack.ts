@@ -49,6 +49,7 @@ import {
   SEVERITIES,
   Severity,
   TRANSFORM_METRIC_DIMENSIONS,
+  ALERTING_METRIC_DIMENSIONS,
 } from './constants';
 import { QUERIES_DIR, SCHEMAS_DIR, readQueries, readSchemas } from './schemas';
 
@@ -718,6 +719,20 @@ export class LogwranglerStack extends Stack {
           table.metric('ReadThrottleEvents', { statistic: cw.Stats.SUM }),
           table.metric('WriteThrottleEvents', { statistic: cw.Stats.SUM }),
         ],
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: 'alerting: alerts sent and suppressed',
+        left: ['AlertsPublished', 'AlertsSuppressed'].map(
+          (metricName) =>
+            new cw.Metric({
+              namespace: METRIC_NAMESPACE,
+              metricName,
+              dimensionsMap: ALERTING_METRIC_DIMENSIONS,
+              statistic: cw.Stats.SUM,
+              period: Duration.minutes(5),
+            }),
+        ),
         width: 8,
       }),
       new cw.GraphWidget({

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { S3_ERROR_PREFIX_TEMPLATE, S3_PREFIX_TEMPLATE, TRANSFORM_METRICS } from '../lib/constants';
+import { ALERTING_METRICS, S3_ERROR_PREFIX_TEMPLATE, S3_PREFIX_TEMPLATE, TRANSFORM_METRICS } from '../lib/constants';
 
 const PARTITION_RS = path.join(__dirname, '..', '..', 'logwrangler', 'src', 'partition.rs');
 
@@ -32,5 +32,11 @@ describe('constants shared with the Rust workspace', () => {
     const metrics = fs.readFileSync(path.join(__dirname, '..', '..', 'transform-lambda', 'src', 'metrics.rs'), 'utf8');
     for (const m of TRANSFORM_METRICS) expect(metrics).toContain(`"${m}"`);
     expect(metrics).toContain('"Function"');
+  });
+
+  test('every alerting metric on the dashboard is emitted by alerting-lambda', () => {
+    const main = fs.readFileSync(path.join(__dirname, '..', '..', 'alerting-lambda', 'src', 'main.rs'), 'utf8');
+    for (const m of ALERTING_METRICS) expect(main).toContain(`("${m}", `);
+    expect(main).toContain('emf_document("alerting"');
   });
 });

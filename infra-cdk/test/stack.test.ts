@@ -457,6 +457,9 @@ describe('operations', () => {
     for (const m of ['RecordsIn', 'RecordsOk', 'EventsUnparsed', 'EventsReingested', 'RecordsProcessingFailed', 'ReingestFailed', 'BytesOut']) {
       expect(body).toContain(`\\"logwrangler\\",\\"${m}\\",\\"Function\\",\\"transform\\"`);
     }
+    for (const m of ['AlertsPublished', 'AlertsSuppressed']) {
+      expect(body).toContain(`\\"logwrangler\\",\\"${m}\\",\\"Function\\",\\"alerting\\"`);
+    }
     for (const m of ['Errors', 'Throttles', 'Duration', 'ReadThrottleEvents', 'WriteThrottleEvents', 'DeliveryToS3.Success', 'DeliveryToS3.DataFreshness', 'NumberOfMessagesPublished']) {
       expect(body).toContain(`\\"${m}\\"`);
     }

@@ -9,6 +9,25 @@ use crate::Report;
 /// Metric namespace of the pipeline.
 pub const NAMESPACE: &str = "logwrangler";
 
+/// One EMF document: `metrics` as (name, value, unit) under dimension `Function`.
+pub fn emf_document(function: &str, now_ms: i64, metrics: &[(&str, usize, &str)]) -> Value {
+    let mut doc = json!({
+        "_aws": {
+            "Timestamp": now_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["Function"]],
+                "Metrics": metrics.iter().map(|(name, _, unit)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
+            }],
+        },
+        "Function": function,
+    });
+    for (name, value, _) in metrics {
+        doc[*name] = json!(value);
+    }
+    doc
+}
+
 /// The EMF documents of one invocation.
 pub fn emf_documents(report: &Report, function: &str, now_ms: i64) -> Vec<Value> {
     let metrics = [
@@ -25,20 +44,7 @@ pub fn emf_documents(report: &Report, function: &str, now_ms: i64) -> Vec<Value>
         ("BytesIn", report.stats.bytes_in, "Bytes"),
         ("BytesOut", report.bytes_out, "Bytes"),
     ];
-    let mut doc = json!({
-        "_aws": {
-            "Timestamp": now_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["Function"]],
-                "Metrics": metrics.iter().map(|(name, _, unit)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
-            }],
-        },
-        "Function": function,
-    });
-    for (name, value, _) in metrics {
-        doc[name] = json!(value);
-    }
+    let doc = emf_document(function, now_ms, &metrics);
     let mut docs = vec![doc];
     for (log_type, count) in &report.stats.events_by_log_type {
         docs.push(json!({
