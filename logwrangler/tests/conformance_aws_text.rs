@@ -23,14 +23,11 @@
 //! are (the parsers tolerate them); the comment lines are file annotations and
 //! are skipped.
 
+mod common;
+
+use common::peer;
 use logwrangler::{EventContext, LineParser};
 use serde_json::Value;
-
-const PEERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers");
-
-fn peer(path: &str) -> String {
-    std::fs::read_to_string(format!("{PEERS}/{path}")).unwrap()
-}
 
 /// Feeds lines through one parser (headers configure what follows them);
 /// header lines give `None`.
