@@ -1,7 +1,8 @@
 /**
  * Strings shared with the Rust workspace. They are defined here ONCE for the CDK app;
  * `test/constants.test.ts` asserts they equal the Rust constants in
- * `logwrangler/src/partition.rs` (S3_PREFIX_TEMPLATE, S3_ERROR_PREFIX_TEMPLATE).
+ * `logwrangler/src/partition.rs` (S3_PREFIX_TEMPLATE, S3_ERROR_PREFIX_TEMPLATE) and
+ * `logwrangler/src/subscription.rs` (ALERTING_FILTER_PATTERN).
  */
 
 /** Firehose S3 prefix: dynamic partitioning on the keys the transform Lambda returns. */

@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ALERTING_METRICS, S3_ERROR_PREFIX_TEMPLATE, S3_PREFIX_TEMPLATE, TRANSFORM_METRICS } from '../lib/constants';
+import { ALERTING_FILTER_PATTERN, ALERTING_METRICS, S3_ERROR_PREFIX_TEMPLATE, S3_PREFIX_TEMPLATE, TRANSFORM_METRICS } from '../lib/constants';
 
 const PARTITION_RS = path.join(__dirname, '..', '..', 'logwrangler', 'src', 'partition.rs');
+const SUBSCRIPTION_RS = path.join(__dirname, '..', '..', 'logwrangler', 'src', 'subscription.rs');
 
 /** The value of `pub const NAME: &str = "...";` in a Rust source file. */
 function rustStr(source: string, name: string): string {
   const m = source.match(new RegExp(`pub const ${name}: &str =\\s*"((?:[^"\\\\]|\\\\.)*)";`));
-  if (!m) throw new Error(`${name} not found in ${PARTITION_RS}`);
+  if (!m) throw new Error(`pub const ${name}: &str not found`);
   return JSON.parse(`"${m[1]}"`);
 }
 
@@ -26,6 +27,11 @@ describe('constants shared with the Rust workspace', () => {
     expect(S3_ERROR_PREFIX_TEMPLATE).toBe(
       'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/',
     );
+  });
+
+  test('alerting filter pattern equals logwrangler::subscription::ALERTING_FILTER_PATTERN', () => {
+    // The local simulator feeds the alerting Lambda through the Rust constant.
+    expect(ALERTING_FILTER_PATTERN).toBe(rustStr(fs.readFileSync(SUBSCRIPTION_RS, 'utf8'), 'ALERTING_FILTER_PATTERN'));
   });
 
   test('every dashboard metric name is emitted by transform-lambda', () => {

@@ -27,6 +27,7 @@ pub mod partition;
 pub mod record;
 pub mod schema;
 pub mod severity;
+pub mod subscription;
 pub mod summary;
 pub mod text;
 pub mod time;
