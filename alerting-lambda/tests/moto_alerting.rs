@@ -11,12 +11,8 @@ use std::collections::BTreeMap;
 
 use alerting_lambda::config::Config;
 use alerting_lambda::notify::Notifier;
-use alerting_lambda::store::{GSI1, GSI2, Store};
+use alerting_lambda::store::{self, Store};
 use alerting_lambda::{Alerting, LogEvent};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
-};
 use serde_json::Value;
 use support::{Service, http_with};
 
@@ -116,48 +112,7 @@ async fn stack() -> Stack {
     let moto = Service::moto();
     let config = aws_config(&moto.url()).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let gsi = |name: &str, pk: &str, sk: &str| {
-        GlobalSecondaryIndex::builder()
-            .index_name(name)
-            .key_schema(key(pk, KeyType::Hash))
-            .key_schema(key(sk, KeyType::Range))
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
-            .build()
-            .unwrap()
-    };
-    dynamodb
-        .create_table()
-        .table_name("logwrangler")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .set_attribute_definitions(Some(
-            ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
-                .into_iter()
-                .map(attr)
-                .collect(),
-        ))
-        .global_secondary_indexes(gsi(GSI1, "gsi1pk", "gsi1sk"))
-        .global_secondary_indexes(gsi(GSI2, "gsi2pk", "gsi2sk"))
-        .send()
+    store::create_table(&dynamodb, "logwrangler")
         .await
         .expect("moto creates the table");
     let sns = aws_sdk_sns::Client::new(&config);
