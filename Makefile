@@ -1,5 +1,7 @@
 # logwrangler: the two entry points of a fresh machine.
-#   make demo   runs the main job locally on embedded defaults (no AWS account)
+#   make demo   runs the main job locally on embedded defaults (no AWS account):
+#               a generated day through the Firehose simulator, the real Lambda
+#               binaries and moto_server, with a report; the lake stays in ./lake
 #   make test   runs the whole test suite (what CI runs)
 # Both install what they need themselves (Rust components; moto_server, cargo-lambda and
 # cfn-lint into .venv; the CDK app's npm packages into infra-cdk/node_modules).
@@ -18,13 +20,15 @@ VENV := .venv
 test: tools $(VENV)/.installed
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) build --locked -p transform-lambda -p alerting-lambda
 	$(CARGO) test --workspace --locked
 	cd infra-cdk && npm ci --no-audit --no-fund && npm test
 
-## The main job on the bundled samples: typed records into ./lake/parsed, a summary on the terminal.
-demo: tools
-	$(CARGO) build --locked -p logwrangler-cli
-	tests/scripts/demo.sh $${CARGO_TARGET_DIR:-target}/debug/logwrangler
+## The main job: a generated day through the local pipeline (design section 9), a report on
+## the terminal, the lake left in ./lake. DEMO_ARGS passes options (e.g. --scale 0.2, --seed 7).
+demo: tools $(VENV)/.installed
+	$(CARGO) build --locked -p transform-lambda -p alerting-lambda -p loadtest
+	$${CARGO_TARGET_DIR:-target}/debug/loadtest demo --lake lake $(DEMO_ARGS)
 
 ## Regenerate schemas/ from the record types.
 schemas:

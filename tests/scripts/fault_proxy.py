@@ -4,7 +4,7 @@
 It forwards every request to the upstream (moto_server on 127.0.0.1) and, for
 Firehose `PutRecordBatch`, injects the failures Firehose really produces:
 
-  --throttle-calls N   answer the first N PutRecordBatch calls with HTTP 400
+  --throttle-calls N   answer the first N PutRecordBatch calls with HTTP 500
                        ServiceUnavailableException for the whole call (the SDK
                        retries those itself);
   --fail-every K       in the next --fail-calls calls, fail every K-th record
@@ -97,7 +97,7 @@ class Proxy(BaseHTTPRequestHandler):
                 COUNTERS["throttled_calls"] += 1
         if throttle:
             error = {"__type": "ServiceUnavailableException", "message": "Slow down."}
-            return self.reply(400, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(error).encode())
+            return self.reply(500, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(error).encode())
         request = json.loads(body)
         records = request.get("Records", [])
         faulty_call = opts.fail_every > 0 and call - opts.throttle_calls <= opts.fail_calls

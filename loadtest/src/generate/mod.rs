@@ -1,0 +1,1 @@
+//! Seeded traffic generator (stub, being written).

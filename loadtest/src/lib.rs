@@ -1,0 +1,8 @@
+//! The test bench of logwrangler (design section 9): a seeded traffic
+//! generator that knows its ground truth, a Firehose simulator that drives the
+//! real transform Lambda and writes the S3 layout the stack deploys, and the
+//! local stack (moto_server, `cargo lambda watch`) they run against.
+
+pub mod firehose;
+pub mod generate;
+pub mod stack;
