@@ -358,8 +358,9 @@ fn transform_events(
     groups
 }
 
-/// Cuts a line to at most `max` bytes on a character boundary.
-fn truncate(line: &str, max: usize) -> (&str, bool) {
+/// Cuts a line to at most `max` bytes on a character boundary; true when it
+/// was cut (the record's `truncated` flag). `logwrangler replay` cuts the same way.
+pub fn truncate(line: &str, max: usize) -> (&str, bool) {
     if line.len() <= max {
         return (line, false);
     }
