@@ -13,6 +13,11 @@ export interface LogGroupSource {
   readonly create?: boolean;
   /** Retention of a created log group, in days (a CloudWatch Logs retention value). Default 30. */
   readonly retentionDays?: number;
+  /**
+   * Deliver this group through the Parquet stream of its `logType` (`<stack>-<logType>-parquet`,
+   * Glue table `<logType>_parquet`) instead of the JSON stream. Needs `logType`. Default false.
+   */
+  readonly parquet?: boolean;
 }
 
 export type ApiAuth = 'iam' | 'apiKey';
@@ -78,6 +83,16 @@ function bool(node: Node, key: string, dflt: boolean): boolean {
   throw new Error(`context ${key}: expected true or false, got ${JSON.stringify(v)}`);
 }
 
+/** The keys a logGroups entry may have. */
+const LOG_GROUP_KEYS = ['name', 'logType', 'create', 'retentionDays', 'parquet'];
+
+/**
+ * The log types delivered as Parquet (at least one group with `parquet: true`), sorted, each once.
+ */
+export function parquetLogTypes(groups: readonly LogGroupSource[]): string[] {
+  return [...new Set(groups.filter((g) => g.parquet && g.logType).map((g) => g.logType as string))].sort();
+}
+
 /** Validates the logGroups array (from context or a config file). */
 export function parseLogGroups(value: unknown, origin: string): LogGroupSource[] {
   let v = jsonish(value, origin);
@@ -85,7 +100,7 @@ export function parseLogGroups(value: unknown, origin: string): LogGroupSource[]
     v = (v as { logGroups: unknown }).logGroups;
   }
   if (!Array.isArray(v)) {
-    throw new Error(`${origin}: expected an array of {name, logType?, create?, retentionDays?} (or {"logGroups": [...]})`);
+    throw new Error(`${origin}: expected an array of {name, logType?, create?, retentionDays?, parquet?} (or {"logGroups": [...]})`);
   }
   const seen = new Set<string>();
   return v.map((e, i) => {
@@ -93,8 +108,8 @@ export function parseLogGroups(value: unknown, origin: string): LogGroupSource[]
     if (!e || typeof e !== 'object') throw new Error(`${where}: expected an object`);
     const o = e as Record<string, unknown>;
     for (const k of Object.keys(o)) {
-      if (!['name', 'logType', 'create', 'retentionDays'].includes(k)) {
-        throw new Error(`${where}: unknown key "${k}" (allowed: name, logType, create, retentionDays)`);
+      if (!LOG_GROUP_KEYS.includes(k)) {
+        throw new Error(`${where}: unknown key "${k}" (allowed: ${LOG_GROUP_KEYS.join(', ')})`);
       }
     }
     if (typeof o.name !== 'string' || !/^[\w\-/.#]{1,512}$/.test(o.name)) {
@@ -114,11 +129,21 @@ export function parseLogGroups(value: unknown, origin: string): LogGroupSource[]
       }
       if (!o.create) throw new Error(`${where}.retentionDays: only applies with "create": true`);
     }
+    if (o.parquet !== undefined && typeof o.parquet !== 'boolean') {
+      throw new Error(`${where}.parquet: expected true or false`);
+    }
+    if (o.parquet && o.logType === undefined) {
+      throw new Error(
+        `${where}.parquet: needs "logType": Parquet conversion writes every record with the Glue table of one log type, ` +
+          'and a group without logType is content-sniffed (name its log type, or drop "parquet")',
+      );
+    }
     return {
       name: o.name,
       logType: o.logType as string | undefined,
       create: o.create as boolean | undefined,
       retentionDays: o.retentionDays as number | undefined,
+      parquet: o.parquet as boolean | undefined,
     };
   });
 }

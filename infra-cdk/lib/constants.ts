@@ -16,6 +16,23 @@ export const S3_ERROR_PREFIX_TEMPLATE =
 /** Top-level prefixes of the lake bucket (must match the templates above). */
 export const LAKE_LOGS_PREFIX = 'logs/';
 export const LAKE_ERRORS_PREFIX = 'errors/';
+/** Top-level prefix of the Parquet copies of the log types converted per stream (`parquet: true`). */
+export const LAKE_PARQUET_PREFIX = 'parquet/';
+
+/**
+ * `template` with its leading `from` replaced by `to`; throws when it does not start with `from`
+ * (the Parquet layout is the JSON layout under another top-level prefix, nothing else).
+ */
+export function replaceLeadingPrefix(template: string, from: string, to: string): string {
+  if (!template.startsWith(from)) throw new Error(`prefix template "${template}" does not start with "${from}"`);
+  return to + template.slice(from.length);
+}
+
+/**
+ * Firehose S3 prefix of the Parquet streams: the same partition layout as S3_PREFIX_TEMPLATE
+ * (log_type, year, month, day, hour from the transform Lambda), under parquet/ instead of logs/.
+ */
+export const PARQUET_PREFIX_TEMPLATE = replaceLeadingPrefix(S3_PREFIX_TEMPLATE, LAKE_LOGS_PREFIX, LAKE_PARQUET_PREFIX);
 
 /** Glue database (also the default of LOGWRANGLER_ATHENA_DATABASE in the alerting Lambda). */
 export const GLUE_DATABASE = 'logwrangler';
@@ -87,7 +104,27 @@ export const PROCESSOR_RETRIES = '3';
 export const S3_BUFFER_SIZE_MB = 64;
 export const S3_BUFFER_INTERVAL_S = 60;
 
+/**
+ * S3 buffering of the Parquet streams: format conversion needs at least 64 MB; the largest
+ * buffer and a longer interval give fewer, larger Parquet files (cheaper to list and scan),
+ * still well inside the 15-minute freshness alarm.
+ */
+export const PARQUET_BUFFER_SIZE_MB = 128;
+export const PARQUET_BUFFER_INTERVAL_S = 300;
+
 /** Glue / Athena JSON SerDe: the timestamp form the records carry (2026-03-02T10:15:42.911Z). */
 export const JSON_SERDE = 'org.openx.data.jsonserde.JsonSerDe';
 export const SERDE_TIMESTAMP_FORMATS = "yyyy-MM-dd'T'HH:mm:ss.SSSX";
 export const PROJECTION_YEAR_RANGE = '2015,2099';
+
+/**
+ * Glue / Athena Parquet storage of the `<log_type>_parquet` tables (what Firehose writes with the
+ * Parquet serializer).
+ */
+export const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
+export const PARQUET_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
+export const PARQUET_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
+export const PARQUET_COMPRESSION = 'SNAPPY';
+/** Suffix of the Glue table and of the delivery stream of a log type converted to Parquet. */
+export const PARQUET_TABLE_SUFFIX = '_parquet';
+export const PARQUET_STREAM_SUFFIX = '-parquet';

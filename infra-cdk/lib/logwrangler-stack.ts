@@ -28,7 +28,7 @@ import {
 } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { PipelineConfig, resolveConfig } from './config';
+import { PipelineConfig, parquetLogTypes, resolveConfig } from './config';
 import {
   ALERTING_FILTER_PATTERN,
   ATHENA_WORKGROUP,
@@ -36,7 +36,17 @@ import {
   JSON_SERDE,
   LAKE_ERRORS_PREFIX,
   LAKE_LOGS_PREFIX,
+  LAKE_PARQUET_PREFIX,
   METRIC_NAMESPACE,
+  PARQUET_BUFFER_INTERVAL_S,
+  PARQUET_BUFFER_SIZE_MB,
+  PARQUET_COMPRESSION,
+  PARQUET_INPUT_FORMAT,
+  PARQUET_OUTPUT_FORMAT,
+  PARQUET_PREFIX_TEMPLATE,
+  PARQUET_SERDE,
+  PARQUET_STREAM_SUFFIX,
+  PARQUET_TABLE_SUFFIX,
   PROCESSOR_BUFFER_INTERVAL_S,
   PROCESSOR_BUFFER_SIZE_MB,
   PROCESSOR_RETRIES,
@@ -51,7 +61,7 @@ import {
   TRANSFORM_METRIC_DIMENSIONS,
   ALERTING_METRIC_DIMENSIONS,
 } from './constants';
-import { QUERIES_DIR, SCHEMAS_DIR, readQueries, readSchemas } from './schemas';
+import { LogTypeSchema, QUERIES_DIR, SCHEMAS_DIR, parquetProblems, readQueries, readSchemas } from './schemas';
 
 export interface LogwranglerStackProps extends StackProps {
   /** Overrides the configuration read from context (tests). */
@@ -90,10 +100,40 @@ export function codeDir(scope: Construct, what: string, override: string | undef
   return PLACEHOLDER_ASSET_DIR;
 }
 
-/** The Lambda processor's log group name must never be a subscription source. */
+/**
+ * The schemas of the log types delivered as Parquet, checked: each has a schema file, no schema
+ * file already takes its `<log_type>_parquet` table name, and Firehose can convert every column.
+ * Throws a configuration error naming the log type and what to change.
+ */
+export function parquetSchemas(parquetTypes: readonly string[], schemas: readonly LogTypeSchema[]): LogTypeSchema[] {
+  return parquetTypes.map((t) => {
+    const schema = schemas.find((s) => s.logType === t);
+    if (!schema) {
+      throw new Error(
+        `logGroups: "parquet": true for log type "${t}", which has no schemas/${t}.schema.json ` +
+          '(the Parquet table takes its columns from it): fix the logType or drop "parquet"',
+      );
+    }
+    if (schemas.some((s) => s.logType === `${t}${PARQUET_TABLE_SUFFIX}`)) {
+      throw new Error(`logGroups: "parquet": true for log type "${t}", but the Glue table name ${t}${PARQUET_TABLE_SUFFIX} is taken by a schema file`);
+    }
+    const problems = parquetProblems(schema);
+    if (problems.length > 0) {
+      throw new Error(
+        `logGroups: log type "${t}" cannot be converted to Parquet by Firehose (${problems.join('; ')}): ` +
+          'drop "parquet" for its log groups or change the schema',
+      );
+    }
+    return schema;
+  });
+}
+
+/** The whole pipeline in one stack (README.md "What it deploys"). */
 export class LogwranglerStack extends Stack {
   public readonly config: PipelineConfig;
   public readonly deliveryStreamName: string;
+  /** The Parquet delivery stream of each log type with `parquet: true` sources. */
+  public readonly parquetDeliveryStreamNames: Record<string, string>;
   public readonly lakeBucket: s3.Bucket;
   public readonly transformFunction: lambda.Function;
   public readonly alertingFunction: lambda.Function;
@@ -114,11 +154,24 @@ export class LogwranglerStack extends Stack {
     // A fixed name so the Lambdas can be told the stream without a reference (no cycle:
     // the stream references the transform Lambda's ARN).
     this.deliveryStreamName = `${stackName}-lake`.slice(0, 64);
-    const streamArn = this.formatArn({
-      service: 'firehose',
-      resource: 'deliverystream',
-      resourceName: this.deliveryStreamName,
-    });
+    const streamArnOf = (name: string) => this.formatArn({ service: 'firehose', resource: 'deliverystream', resourceName: name });
+    const streamArn = streamArnOf(this.deliveryStreamName);
+
+    // Log types delivered as Parquet: one stream each (conversion takes ONE Glue schema per
+    // stream, the main stream carries every log type). Checked before anything is built.
+    const schemas = readSchemas(props.schemasDir ?? SCHEMAS_DIR);
+    const parquetTypeSchemas = parquetSchemas(parquetLogTypes(config.logGroups), schemas);
+    const parquetTypes = parquetTypeSchemas.map((s) => s.logType);
+    const parquetStreamNames: Record<string, string> = {};
+    for (const t of parquetTypes) {
+      const name = `${stackName}-${t}${PARQUET_STREAM_SUFFIX}`;
+      if (name.length > 64) {
+        throw new Error(`logGroups: the Parquet stream name "${name}" is longer than 64 characters: use a shorter stackName`);
+      }
+      parquetStreamNames[t] = name;
+    }
+    this.parquetDeliveryStreamNames = parquetStreamNames;
+    const parquetStreamArns = parquetTypes.map((t) => streamArnOf(parquetStreamNames[t]));
 
     // ---- the pipeline's own log groups -------------------------------------------------
     const ownPrefix = `/logwrangler/${stackName}/`;
@@ -181,6 +234,19 @@ export class LogwranglerStack extends Stack {
           noncurrentVersionExpiration: Duration.days(7),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
+        // The Parquet copies age like the JSON records they replace.
+        ...(parquetTypes.length === 0
+          ? []
+          : [
+              {
+                id: 'parquet',
+                prefix: LAKE_PARQUET_PREFIX,
+                transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(30) }],
+                expiration: Duration.days(config.lakeRetentionDays),
+                noncurrentVersionExpiration: Duration.days(7),
+                abortIncompleteMultipartUploadAfter: Duration.days(7),
+              },
+            ]),
       ],
     });
     this.lakeBucket = lake;
@@ -213,8 +279,10 @@ export class LogwranglerStack extends Stack {
         resources: [transformLogGroup.logGroupArn],
       }),
     );
+    // Re-ingest goes back into the stream that delivered the record: the JSON stream or a
+    // Parquet stream.
     transformRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [streamArn] }),
+      new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [streamArn, ...parquetStreamArns] }),
     );
     const transformFn = new lambda.Function(this, 'TransformFunction', {
       description: 'logwrangler Firehose processor: log lines to typed NDJSON with partition keys',
@@ -231,7 +299,10 @@ export class LogwranglerStack extends Stack {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: {
         RUST_LOG: 'info',
-        LOGWRANGLER_REINGEST_STREAM: this.deliveryStreamName,
+        // The variable overrides the stream named in each request's deliveryStreamArn. With one
+        // stream both agree; with Parquet streams the function serves several, so it is left
+        // unset and a record is re-ingested into the stream it came from.
+        ...(parquetTypes.length === 0 ? { LOGWRANGLER_REINGEST_STREAM: this.deliveryStreamName } : {}),
         LOGWRANGLER_SOURCES: sourcesJson,
       },
     });
@@ -258,9 +329,28 @@ export class LogwranglerStack extends Stack {
     firehoseRole.addToPolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [lake.arnForObjects(`${LAKE_LOGS_PREFIX}*`), lake.arnForObjects(`${LAKE_ERRORS_PREFIX}*`)],
+        resources: [
+          lake.arnForObjects(`${LAKE_LOGS_PREFIX}*`),
+          lake.arnForObjects(`${LAKE_ERRORS_PREFIX}*`),
+          ...(parquetTypes.length === 0 ? [] : [lake.arnForObjects(`${LAKE_PARQUET_PREFIX}*`)]),
+        ],
       }),
     );
+    if (parquetTypes.length > 0) {
+      // Format conversion reads the table's schema (the catalog and database are part of the lookup).
+      firehoseRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
+          resources: [
+            this.formatArn({ service: 'glue', resource: 'catalog' }),
+            this.formatArn({ service: 'glue', resource: 'database', resourceName: GLUE_DATABASE }),
+            ...parquetTypes.map((t) =>
+              this.formatArn({ service: 'glue', resource: 'table', resourceName: `${GLUE_DATABASE}/${t}${PARQUET_TABLE_SUFFIX}` }),
+            ),
+          ],
+        }),
+      );
+    }
     firehoseRole.addToPolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
@@ -270,6 +360,22 @@ export class LogwranglerStack extends Stack {
     firehoseRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [firehoseLogGroup.logGroupArn] }),
     );
+    // Every stream runs the same processor with the same parameters.
+    const processingConfiguration: firehose.CfnDeliveryStream.ProcessingConfigurationProperty = {
+      enabled: true,
+      processors: [
+        {
+          type: 'Lambda',
+          parameters: [
+            { parameterName: 'LambdaArn', parameterValue: transformFn.functionArn },
+            { parameterName: 'BufferSizeInMBs', parameterValue: PROCESSOR_BUFFER_SIZE_MB },
+            { parameterName: 'BufferIntervalInSeconds', parameterValue: PROCESSOR_BUFFER_INTERVAL_S },
+            { parameterName: 'NumberOfRetries', parameterValue: PROCESSOR_RETRIES },
+          ],
+        },
+      ],
+    };
+    const dynamicPartitioningConfiguration = { enabled: true, retryOptions: { durationInSeconds: 300 } };
     const stream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
       deliveryStreamName: this.deliveryStreamName,
       deliveryStreamType: 'DirectPut',
@@ -281,21 +387,8 @@ export class LogwranglerStack extends Stack {
         errorOutputPrefix: S3_ERROR_PREFIX_TEMPLATE,
         compressionFormat: 'GZIP',
         bufferingHints: { sizeInMBs: S3_BUFFER_SIZE_MB, intervalInSeconds: S3_BUFFER_INTERVAL_S },
-        dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } },
-        processingConfiguration: {
-          enabled: true,
-          processors: [
-            {
-              type: 'Lambda',
-              parameters: [
-                { parameterName: 'LambdaArn', parameterValue: transformFn.functionArn },
-                { parameterName: 'BufferSizeInMBs', parameterValue: PROCESSOR_BUFFER_SIZE_MB },
-                { parameterName: 'BufferIntervalInSeconds', parameterValue: PROCESSOR_BUFFER_INTERVAL_S },
-                { parameterName: 'NumberOfRetries', parameterValue: PROCESSOR_RETRIES },
-              ],
-            },
-          ],
-        },
+        dynamicPartitioningConfiguration,
+        processingConfiguration,
         cloudWatchLoggingOptions: {
           enabled: true,
           logGroupName: firehoseLogGroup.logGroupName,
@@ -306,6 +399,110 @@ export class LogwranglerStack extends Stack {
     });
     // Firehose checks its role when the stream is created: the policy must exist first.
     stream.node.addDependency(firehoseRole.node.findChild('DefaultPolicy'));
+
+    // ---- Glue database; Parquet tables and streams -------------------------------------
+    const database = new glue.CfnDatabase(this, 'GlueDatabase', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseInput: { name: GLUE_DATABASE, description: 'logwrangler lake: one table per log_type' },
+    });
+    /** Table parameters of partition projection over the Firehose layout under `base`. */
+    const projection = (base: string): Record<string, string> => ({
+      'projection.enabled': 'true',
+      'projection.year.type': 'integer',
+      'projection.year.range': PROJECTION_YEAR_RANGE,
+      'projection.month.type': 'integer',
+      'projection.month.range': '1,12',
+      'projection.month.digits': '2',
+      'projection.day.type': 'integer',
+      'projection.day.range': '1,31',
+      'projection.day.digits': '2',
+      'projection.hour.type': 'integer',
+      'projection.hour.range': '0,23',
+      'projection.hour.digits': '2',
+      'storage.location.template': `${base}year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
+    });
+    const partitionKeys = ['year', 'month', 'day', 'hour'].map((name) => ({ name, type: 'string' }));
+    const glueColumns = (schema: LogTypeSchema) => schema.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment }));
+
+    const parquetStreams: Record<string, firehose.CfnDeliveryStream> = {};
+    for (const schema of parquetTypeSchemas) {
+      const t = schema.logType;
+      const tableName = `${t}${PARQUET_TABLE_SUFFIX}`;
+      const base = `s3://${lake.bucketName}/${LAKE_PARQUET_PREFIX}log_type=${t}/`;
+      const table = new glue.CfnTable(this, `GlueParquetTable-${t}`, {
+        catalogId: Aws.ACCOUNT_ID,
+        databaseName: GLUE_DATABASE,
+        tableInput: {
+          name: tableName,
+          description: `${(schema.description ?? `logwrangler ${t} records`).slice(0, 1900)} (Parquet, written by ${parquetStreamNames[t]})`,
+          tableType: 'EXTERNAL_TABLE',
+          parameters: {
+            EXTERNAL: 'TRUE',
+            classification: 'parquet',
+            'parquet.compression': PARQUET_COMPRESSION,
+            ...projection(base),
+          },
+          partitionKeys,
+          storageDescriptor: {
+            location: base,
+            columns: glueColumns(schema),
+            inputFormat: PARQUET_INPUT_FORMAT,
+            outputFormat: PARQUET_OUTPUT_FORMAT,
+            serdeInfo: { serializationLibrary: PARQUET_SERDE, parameters: { 'serialization.format': '1' } },
+          },
+        },
+      });
+      table.addResourceDependency(database);
+
+      const logStream = new logs.LogStream(this, `FirehoseParquetLogStream-${t}`, {
+        logGroup: firehoseLogGroup,
+        logStreamName: `ParquetDelivery-${t}`,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const parquetStream = new firehose.CfnDeliveryStream(this, `ParquetDeliveryStream-${t}`, {
+        deliveryStreamName: parquetStreamNames[t],
+        deliveryStreamType: 'DirectPut',
+        deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
+        extendedS3DestinationConfiguration: {
+          bucketArn: lake.bucketArn,
+          roleArn: firehoseRole.roleArn,
+          prefix: PARQUET_PREFIX_TEMPLATE,
+          errorOutputPrefix: S3_ERROR_PREFIX_TEMPLATE,
+          // Parquet compresses its pages itself (SNAPPY); S3-level compression must be off.
+          compressionFormat: 'UNCOMPRESSED',
+          bufferingHints: { sizeInMBs: PARQUET_BUFFER_SIZE_MB, intervalInSeconds: PARQUET_BUFFER_INTERVAL_S },
+          dynamicPartitioningConfiguration,
+          processingConfiguration,
+          dataFormatConversionConfiguration: {
+            enabled: true,
+            // OpenX reads the records' timestamp form (2026-03-02T10:15:42.911Z, the
+            // SERDE_TIMESTAMP_FORMATS of the JSON tables) natively: Firehose's OpenX
+            // deserializer has no format list, it accepts yyyy-MM-dd'T'HH:mm:ss[.S]'Z'.
+            inputFormatConfiguration: {
+              deserializer: { openXJsonSerDe: { caseInsensitive: true, convertDotsInJsonKeysToUnderscores: false } },
+            },
+            outputFormatConfiguration: { serializer: { parquetSerDe: { compression: PARQUET_COMPRESSION } } },
+            schemaConfiguration: {
+              catalogId: Aws.ACCOUNT_ID,
+              databaseName: GLUE_DATABASE,
+              tableName,
+              region: Aws.REGION,
+              roleArn: firehoseRole.roleArn,
+              versionId: 'LATEST',
+            },
+          },
+          cloudWatchLoggingOptions: {
+            enabled: true,
+            logGroupName: firehoseLogGroup.logGroupName,
+            logStreamName: logStream.logStreamName,
+          },
+          s3BackupMode: 'Disabled',
+        },
+      });
+      parquetStream.node.addDependency(firehoseRole.node.findChild('DefaultPolicy'));
+      parquetStream.addResourceDependency(table);
+      parquetStreams[t] = parquetStream;
+    }
 
     // ---- alerting: DynamoDB, SNS, on-failure queue -------------------------------------
     const table = new dynamodb.Table(this, 'SummaryTable', {
@@ -436,7 +633,10 @@ export class LogwranglerStack extends Stack {
       description: 'CloudWatch Logs subscription filters: put into the logwrangler stream',
     });
     cwlRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'], resources: [stream.attrArn] }),
+      new iam.PolicyStatement({
+        actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+        resources: [stream.attrArn, ...parquetTypes.map((t) => parquetStreams[t].attrArn)],
+      }),
     );
     const pexipGroups: logs.ILogGroup[] = [];
     config.logGroups.forEach((src, i) => {
@@ -448,11 +648,13 @@ export class LogwranglerStack extends Stack {
             removalPolicy: RemovalPolicy.RETAIN,
           })
         : logs.LogGroup.fromLogGroupName(this, `${cid}LogGroup`, src.name);
+      // A Parquet group's events go to its log type's Parquet stream only (never written twice).
+      const lakeStream = src.parquet && src.logType ? parquetStreams[src.logType] : stream;
       const toLake = new logs.CfnSubscriptionFilter(this, `${cid}ToFirehose`, {
         logGroupName: group.logGroupName,
         filterName: 'logwrangler-lake',
         filterPattern: '',
-        destinationArn: stream.attrArn,
+        destinationArn: lakeStream.attrArn,
         roleArn: cwlRole.roleArn,
       });
       toLake.node.addDependency(cwlRole.node.findChild('DefaultPolicy'));
@@ -581,11 +783,7 @@ export class LogwranglerStack extends Stack {
     );
 
     // ---- Glue and Athena ---------------------------------------------------------------
-    const database = new glue.CfnDatabase(this, 'GlueDatabase', {
-      catalogId: Aws.ACCOUNT_ID,
-      databaseInput: { name: GLUE_DATABASE, description: 'logwrangler lake: one table per log_type' },
-    });
-    for (const schema of readSchemas(props.schemasDir ?? SCHEMAS_DIR)) {
+    for (const schema of schemas) {
       const t = schema.logType;
       const base = `s3://${lake.bucketName}/${LAKE_LOGS_PREFIX}log_type=${t}/`;
       const table = new glue.CfnTable(this, `GlueTable-${t}`, {
@@ -599,24 +797,12 @@ export class LogwranglerStack extends Stack {
             EXTERNAL: 'TRUE',
             classification: 'json',
             compressionType: 'gzip',
-            'projection.enabled': 'true',
-            'projection.year.type': 'integer',
-            'projection.year.range': PROJECTION_YEAR_RANGE,
-            'projection.month.type': 'integer',
-            'projection.month.range': '1,12',
-            'projection.month.digits': '2',
-            'projection.day.type': 'integer',
-            'projection.day.range': '1,31',
-            'projection.day.digits': '2',
-            'projection.hour.type': 'integer',
-            'projection.hour.range': '0,23',
-            'projection.hour.digits': '2',
-            'storage.location.template': `${base}year=\${year}/month=\${month}/day=\${day}/hour=\${hour}/`,
+            ...projection(base),
           },
-          partitionKeys: ['year', 'month', 'day', 'hour'].map((name) => ({ name, type: 'string' })),
+          partitionKeys,
           storageDescriptor: {
             location: base,
-            columns: schema.columns.map((c) => ({ name: c.name, type: c.type, comment: c.comment })),
+            columns: glueColumns(schema),
             inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
             outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
             compressed: true,
@@ -669,11 +855,11 @@ export class LogwranglerStack extends Stack {
         period: Duration.minutes(5),
         label,
       });
-    const fhMetric = (metricName: string, statistic: string) =>
+    const fhMetric = (metricName: string, statistic: string, streamName: string = this.deliveryStreamName) =>
       new cw.Metric({
         namespace: 'AWS/Firehose',
         metricName,
-        dimensionsMap: { DeliveryStreamName: this.deliveryStreamName },
+        dimensionsMap: { DeliveryStreamName: streamName },
         statistic,
         period: Duration.minutes(5),
       });
@@ -743,6 +929,24 @@ export class LogwranglerStack extends Stack {
       }),
     );
 
+    // One row per Parquet stream: delivery, freshness and format conversion.
+    for (const t of parquetTypes) {
+      const name = parquetStreamNames[t];
+      dashboard.addWidgets(
+        new cw.GraphWidget({
+          title: `Firehose ${t} Parquet: delivery to S3`,
+          left: [fhMetric('DeliveryToS3.Success', cw.Stats.AVERAGE, name), fhMetric('DeliveryToS3.Records', cw.Stats.SUM, name)],
+          right: [fhMetric('DeliveryToS3.DataFreshness', cw.Stats.MAXIMUM, name)],
+          width: 8,
+        }),
+        new cw.GraphWidget({
+          title: `Firehose ${t} Parquet: format conversion`,
+          left: [fhMetric('SucceedConversion.Records', cw.Stats.SUM, name), fhMetric('FailedConversion.Records', cw.Stats.SUM, name)],
+          width: 8,
+        }),
+      );
+    }
+
     const alarmAction = new cwActions.SnsAction(topics.error);
     const alarm = (cid: string, metric: cw.IMetric, threshold: number, description: string) => {
       const a = new cw.Alarm(this, cid, {
@@ -767,6 +971,16 @@ export class LogwranglerStack extends Stack {
       'alerting-lambda events exhausted their retries and wait in the on-failure queue',
     );
     alarm('FirehoseFreshnessAlarm', fhMetric('DeliveryToS3.DataFreshness', cw.Stats.MAXIMUM), 900, 'the oldest record in Firehose is older than 15 minutes');
+    for (const t of parquetTypes) {
+      const name = parquetStreamNames[t];
+      alarm(`ParquetFreshnessAlarm-${t}`, fhMetric('DeliveryToS3.DataFreshness', cw.Stats.MAXIMUM, name), 900, `the oldest record in ${name} is older than 15 minutes`);
+      alarm(
+        `ParquetConversionFailedAlarm-${t}`,
+        fhMetric('FailedConversion.Records', cw.Stats.SUM, name),
+        0,
+        `${name}: records failed Parquet conversion (kept as JSON under errors/format-conversion-failed/)`,
+      );
+    }
 
     // ---- justified nag findings on wildcard resources ----------------------------------
     NagSuppressions.addResourceSuppressions(
@@ -785,9 +999,10 @@ export class LogwranglerStack extends Stack {
       [
         {
           id: 'AwsSolutions-IAM5',
-          reason: "Firehose writes objects with generated names under the logs/ and errors/ prefixes only; the log group ARN ends in ':*' (its streams).",
+          reason:
+            "Firehose writes objects with generated names under the logs/, errors/ and parquet/ prefixes only; the log group ARN ends in ':*' (its streams).",
           appliesTo: [
-            { regex: '/^Resource::<LakeBucket[0-9A-F]+\\.Arn>\\/(logs|errors)\\/\\*$/' },
+            { regex: '/^Resource::<LakeBucket[0-9A-F]+\\.Arn>\\/(logs|errors|parquet)\\/\\*$/' },
             { regex: '/^Resource::<FirehoseLogGroup[0-9A-F]+\\.Arn>$/' },
           ],
         },
@@ -797,6 +1012,12 @@ export class LogwranglerStack extends Stack {
 
     new CfnOutput(this, 'LakeBucketName', { value: lake.bucketName });
     new CfnOutput(this, 'DeliveryStreamName', { value: this.deliveryStreamName });
+    if (parquetTypes.length > 0) {
+      new CfnOutput(this, 'ParquetDeliveryStreamNames', {
+        value: parquetTypes.map((t) => parquetStreamNames[t]).join(','),
+        description: 'Parquet delivery streams, one per log type with parquet: true',
+      });
+    }
     new CfnOutput(this, 'ApiUrl', { value: `${api.url}logs` });
     new CfnOutput(this, 'SummaryTableName', { value: table.tableName });
     new CfnOutput(this, 'AlertingFailureQueueUrl', { value: failureQueue.queueUrl });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { synth } from './helpers';
+import { PARQUET_TEST_LOG_GROUPS, synth } from './helpers';
 
 /** cfn-lint: the project's venv first (make test installs it), else PATH. */
 function cfnLint(): string {
@@ -11,8 +11,13 @@ function cfnLint(): string {
   return process.env.CFN_LINT ?? (fs.existsSync(venv) ? venv : 'cfn-lint');
 }
 
-describe.each(['iam', 'apiKey'])('apiAuth=%s', (apiAuth) => {
-  const { stack, template } = synth({ apiAuth }, { nag: true });
+// Both API auth modes and both delivery variants (JSON stream only; with Parquet streams, their
+// IAM, Glue tables and stream properties), paired to keep the suite fast: the two are independent.
+describe.each([
+  ['iam', 'JSON stream only', {}],
+  ['apiKey', 'with Parquet streams', { logGroups: PARQUET_TEST_LOG_GROUPS }],
+])('apiAuth=%s, %s', (apiAuth, _variant, context) => {
+  const { stack, template } = synth({ apiAuth, ...context }, { nag: true });
 
   test('cdk-nag AwsSolutions: no unsuppressed errors', () => {
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));

@@ -26,6 +26,8 @@ describe('configuration validation', () => {
     [[{ name: '/a', logType: 'Pexip' }], /logType/],
     [[{ name: '/a', create: true, retentionDays: 31 }], /retentionDays: expected one of/],
     [[{ name: '/a', retentionDays: 30 }], /only applies with "create": true/],
+    [[{ name: '/a', parquet: true }], /\[0\]\.parquet: needs "logType": Parquet conversion writes every record with the Glue table of one log type/],
+    [[{ name: '/a', logType: 'vpc_flow', parquet: 'yes' }], /\[0\]\.parquet: expected true or false/],
     [{ name: '/a' }, /expected an array/],
   ])('logGroups %j is rejected', (value, message) => {
     expect(() => parseLogGroups(value, 'context logGroups')).toThrow(message);

@@ -1,6 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ALERTING_FILTER_PATTERN, ALERTING_METRICS, S3_ERROR_PREFIX_TEMPLATE, S3_PREFIX_TEMPLATE, TRANSFORM_METRICS } from '../lib/constants';
+import {
+  ALERTING_FILTER_PATTERN,
+  ALERTING_METRICS,
+  PARQUET_PREFIX_TEMPLATE,
+  S3_ERROR_PREFIX_TEMPLATE,
+  S3_PREFIX_TEMPLATE,
+  TRANSFORM_METRICS,
+  replaceLeadingPrefix,
+} from '../lib/constants';
 
 const PARTITION_RS = path.join(__dirname, '..', '..', 'logwrangler', 'src', 'partition.rs');
 const SUBSCRIPTION_RS = path.join(__dirname, '..', '..', 'logwrangler', 'src', 'subscription.rs');
@@ -20,6 +28,14 @@ describe('constants shared with the Rust workspace', () => {
     expect(S3_PREFIX_TEMPLATE).toBe(
       'logs/log_type=!{partitionKeyFromLambda:log_type}/year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/day=!{partitionKeyFromLambda:day}/hour=!{partitionKeyFromLambda:hour}/',
     );
+  });
+
+  test('the Parquet prefix is S3_PREFIX_TEMPLATE with its leading logs/ replaced by parquet/', () => {
+    expect(PARQUET_PREFIX_TEMPLATE).toBe(`parquet/${S3_PREFIX_TEMPLATE.slice('logs/'.length)}`);
+    expect(PARQUET_PREFIX_TEMPLATE).toBe(
+      'parquet/log_type=!{partitionKeyFromLambda:log_type}/year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/day=!{partitionKeyFromLambda:day}/hour=!{partitionKeyFromLambda:hour}/',
+    );
+    expect(() => replaceLeadingPrefix('data/x=1/', 'logs/', 'parquet/')).toThrow('prefix template "data/x=1/" does not start with "logs/"');
   });
 
   test('error prefix equals logwrangler::partition::S3_ERROR_PREFIX_TEMPLATE', () => {

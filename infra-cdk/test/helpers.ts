@@ -16,6 +16,16 @@ export const TEST_LOG_GROUPS = [
   { name: '/my-app/events' },
 ];
 
+/**
+ * The test configuration with Parquet on: both VPC flow groups share the vpc_flow Parquet stream,
+ * the CloudTrail group has its own; the other groups stay on the JSON stream.
+ */
+export const PARQUET_TEST_LOG_GROUPS = [
+  ...TEST_LOG_GROUPS.map((g) => (g.logType === 'vpc_flow' ? { ...g, parquet: true } : g)),
+  { name: '/aws/vpc/flow-eu', logType: 'vpc_flow', parquet: true },
+  { name: '/aws/cloudtrail/management', logType: 'cloudtrail', parquet: true },
+];
+
 export interface Synth {
   app: App;
   stack: LogwranglerStack;
@@ -53,6 +63,28 @@ export function logicalId(template: Template, type: string, prefix: string): str
   const ids = Object.keys(resources(template, type)).filter((id) => id.startsWith(prefix));
   if (ids.length !== 1) throw new Error(`${type} ${prefix}*: ${ids.length} matches (${ids.join(', ')})`);
   return ids[0];
+}
+
+/** All statements of all IAM policies attached to the role with logical id prefix `rolePrefix`. */
+export function roleStatements(template: Template, rolePrefix: string): any[] {
+  const roleId = logicalId(template, 'AWS::IAM::Role', rolePrefix);
+  const out: any[] = [];
+  for (const p of Object.values(resources(template, 'AWS::IAM::Policy'))) {
+    if ((p.Properties.Roles ?? []).some((r: any) => r.Ref === roleId)) out.push(...p.Properties.PolicyDocument.Statement);
+  }
+  for (const p of resources(template, 'AWS::IAM::Role')[roleId].Properties.Policies ?? []) {
+    out.push(...p.PolicyDocument.Statement);
+  }
+  return out;
+}
+
+export const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+
+/** The only statement of `stmts` that allows `action`. */
+export function statementFor(stmts: any[], action: string): any {
+  const found = stmts.filter((s) => asList(s.Action).includes(action));
+  expect(found).toHaveLength(1);
+  return found[0];
 }
 
 export { Stack };

@@ -8,30 +8,13 @@ import {
   SERDE_TIMESTAMP_FORMATS,
   SEVERITIES,
 } from '../lib/constants';
-import { TEST_LOG_GROUPS, logicalId, resources, synth } from './helpers';
+import { TEST_LOG_GROUPS, asList, logicalId, resources, roleStatements as roleStatementsOf, statementFor, synth } from './helpers';
 
 const SCHEMAS = path.join(__dirname, '..', '..', 'schemas');
 const { template, stack } = synth();
 const json = template.toJSON();
 
-/** All statements of all IAM policies attached to the role with logical id prefix `rolePrefix`. */
-function roleStatements(rolePrefix: string): any[] {
-  const roleId = logicalId(template, 'AWS::IAM::Role', rolePrefix);
-  const out: any[] = [];
-  for (const p of Object.values(resources(template, 'AWS::IAM::Policy'))) {
-    if ((p.Properties.Roles ?? []).some((r: any) => r.Ref === roleId)) out.push(...p.Properties.PolicyDocument.Statement);
-  }
-  for (const p of resources(template, 'AWS::IAM::Role')[roleId].Properties.Policies ?? []) {
-    out.push(...p.PolicyDocument.Statement);
-  }
-  return out;
-}
-const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
-function statementFor(stmts: any[], action: string): any {
-  const found = stmts.filter((s) => asList(s.Action).includes(action));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
+const roleStatements = (rolePrefix: string) => roleStatementsOf(template, rolePrefix);
 function fnByDescription(prefix: string): { id: string; props: any } {
   const all = resources(template, 'AWS::Lambda::Function');
   const ids = Object.keys(all).filter((id) => String(all[id].Properties.Description ?? '').startsWith(prefix));
