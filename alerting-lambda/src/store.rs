@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, Select};
 use logwrangler::summary::{LegFacts, SessionSummary, summarise};
 use logwrangler::time::{Millis, iso_string};
 use serde_json::{Map, Value};
@@ -561,11 +561,24 @@ impl Store {
     }
 
     /// Alert dedupe: claims the right to publish an alert of `fingerprint` for
-    /// the window starting at `time`. Returns `Some(suppressed)` (repeats
+    /// the window starting at `time`. Returns `Some(held_back)` (the repeats
     /// suppressed in the previous window) when this event may publish, `None`
-    /// when it falls inside a window already alerted (it is then counted).
-    /// The same event claims again after a failed publish, but never twice
-    /// after a successful one.
+    /// when it is a repeat: inside the current window (counted once, whatever
+    /// the retries) or older than it (a redelivered or late repeat of a window
+    /// already closed, not counted again).
+    ///
+    /// Up to three conditional writes on `ALERT#<fingerprint>`, each safe to
+    /// repeat, so a retry after a lost reply gets the same answer:
+    /// 1. open a window when there is none or the last one is over: the
+    ///    previous window's repeats move to `held` in the same write, so the
+    ///    count is still there when the claim is retried;
+    /// 2. otherwise count the event as a repeat of the current window (a
+    ///    string set of event ids);
+    /// 3. otherwise, if this very event opened the window and its alert is not
+    ///    marked published, claim it again with the same count: its publish
+    ///    failed, or went out while [`Store::mark_published`] failed. So an
+    ///    alert is never lost, and is sent twice only when its publish or its
+    ///    mark fails after SNS accepted it.
     pub async fn claim_alert(
         &self,
         fingerprint: &str,
@@ -573,59 +586,65 @@ impl Store {
         time: Millis,
         window_ms: Millis,
     ) -> Result<Option<u64>, StoreError> {
-        let key_pk = s(format!("ALERT#{fingerprint}"));
-        let claim = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", key_pk.clone())
-            .item("sk", s("STATE"))
-            .item("window_until", n(time + window_ms))
-            .item("event_id", s(event_id))
-            .item("published", AttributeValue::Bool(false))
-            .item("expires_at", n((time + window_ms) / 1000 + 86_400))
-            .condition_expression("attribute_not_exists(pk) OR window_until <= :t OR (event_id = :id AND published = :no)")
+        let state = || {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(format!("ALERT#{fingerprint}")))
+                .key("sk", s("STATE"))
+                .expression_attribute_values(":id", s(event_id))
+        };
+        let held_back = |item: Option<&HashMap<String, AttributeValue>>| match item
+            .and_then(|i| i.get("held"))
+        {
+            Some(AttributeValue::Ss(ids)) => ids.len() as u64,
+            Some(AttributeValue::N(count)) => count.parse().unwrap_or(0),
+            _ => 0,
+        };
+        let open = state()
+            .update_expression(
+                "SET window_start = :t, window_until = :until, event_id = :id, published = :no, \
+                 expires_at = :exp, held = if_not_exists(suppressed, :none) REMOVE suppressed",
+            )
+            .condition_expression(
+                "attribute_not_exists(pk) OR (window_until <= :t AND event_id <> :id)",
+            )
             .expression_attribute_values(":t", n(time))
-            .expression_attribute_values(":id", s(event_id))
+            .expression_attribute_values(":until", n(time + window_ms))
             .expression_attribute_values(":no", AttributeValue::Bool(false))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .expression_attribute_values(":exp", n((time + window_ms) / 1000 + 86_400))
+            .expression_attribute_values(":none", AttributeValue::Null(true))
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        match claim {
-            Ok(out) => {
-                let previous = out.attributes();
-                let same_event = previous
-                    .and_then(|p| p.get("event_id"))
-                    .and_then(|v| v.as_s().ok())
-                    .is_some_and(|id| id == event_id);
-                let suppressed = match (previous.and_then(|p| p.get("suppressed")), same_event) {
-                    (Some(AttributeValue::Ss(ids)), false) => ids.len() as u64,
-                    (Some(AttributeValue::N(count)), false) => count.parse().unwrap_or(0),
-                    _ => 0,
-                };
-                Ok(Some(suppressed))
-            }
-            Err(e) if is_condition_failure(&e) => {
-                // Inside the window: count this repeat once, whatever the retries.
-                let count = self
-                    .client
-                    .update_item()
-                    .table_name(&self.table)
-                    .key("pk", key_pk)
-                    .key("sk", s("STATE"))
-                    .update_expression("ADD suppressed :id")
-                    .condition_expression("event_id <> :one")
-                    .expression_attribute_values(
-                        ":id",
-                        AttributeValue::Ss(vec![event_id.to_owned()]),
-                    )
-                    .expression_attribute_values(":one", s(event_id))
-                    .send()
-                    .await;
-                unless_condition_failed(count, "UpdateItem (suppressed alert)")?;
-                Ok(None)
-            }
-            Err(e) => Err(err("PutItem (alert claim)")(e)),
+        match open {
+            Ok(out) => return Ok(Some(held_back(out.attributes()))),
+            Err(e) if is_condition_failure(&e) => {}
+            Err(e) => return Err(err("UpdateItem (alert window)")(e)),
+        }
+        let repeat = state()
+            .update_expression("ADD suppressed :ids")
+            .condition_expression(
+                "event_id <> :id AND (attribute_not_exists(window_start) OR window_start <= :t)",
+            )
+            .expression_attribute_values(":ids", AttributeValue::Ss(vec![event_id.to_owned()]))
+            .expression_attribute_values(":t", n(time))
+            .send()
+            .await;
+        if unless_condition_failed(repeat, "UpdateItem (suppressed alert)")? {
+            return Ok(None);
+        }
+        let again = state()
+            .update_expression("SET event_id = :id")
+            .condition_expression("event_id = :id AND published = :no")
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match again {
+            Ok(out) => Ok(Some(held_back(out.attributes()))),
+            Err(e) if is_condition_failure(&e) => Ok(None),
+            Err(e) => Err(err("UpdateItem (alert claimed again)")(e)),
         }
     }
 

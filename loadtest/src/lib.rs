@@ -3,6 +3,9 @@
 //! real transform Lambda and writes the S3 layout the stack deploys, and the
 //! local stack (moto_server, `cargo lambda watch`) they run against.
 
+pub mod alerting;
+pub mod demo;
 pub mod firehose;
 pub mod generate;
+pub mod local;
 pub mod stack;

@@ -292,14 +292,14 @@ fn the_alert_truth_is_what_the_severity_rules_say() {
     );
 }
 
+/// Legs by (session, leg id).
+type Legs = BTreeMap<(String, String), LegFacts>;
+/// Quality changes (time, level) by call id.
+type QualityByCall = BTreeMap<String, Vec<(i64, i64)>>;
+
 /// Legs merged per (session, leg) and quality per call, as the alerting
 /// Lambda's store keeps them.
-fn legs_and_quality(
-    parsed: &[Parsed<'_>],
-) -> (
-    BTreeMap<(String, String), LegFacts>,
-    BTreeMap<String, Vec<(i64, i64)>>,
-) {
+fn legs_and_quality(parsed: &[Parsed<'_>]) -> (Legs, QualityByCall) {
     let mut legs: BTreeMap<(String, String), LegFacts> = BTreeMap::new();
     let mut quality: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     for p in parsed {

@@ -12,6 +12,7 @@ Prints one JSON document: {"<query>": {"columns": [...], "rows": [[...], ...]}, 
 """
 
 import argparse
+import datetime
 import glob
 import json
 import os
@@ -76,9 +77,12 @@ def create_views(con, lake, schemas_dir):
 
 
 def plain(value):
-    """JSON-friendly value: timestamps and dates as ISO text, the rest as is."""
+    """JSON-friendly value: timestamps as the records write them (UTC, milliseconds, `Z`),
+    dates as ISO dates, the rest as is."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, (list, tuple)):

@@ -159,6 +159,8 @@ pub struct LakeStats {
     pub objects: usize,
     /// `Ok` records in them.
     pub records: usize,
+    /// Lines in them: the typed records (events) the lake holds.
+    pub lines: usize,
     /// Bytes before compression.
     pub bytes: usize,
     /// Bytes written (GZIP).
@@ -681,6 +683,7 @@ impl Simulator {
             let stats = state.report.lake.entry(log_type).or_default();
             stats.objects += 1;
             stats.records += records.len();
+            stats.lines += memchr::memchr_iter(b'\n', &data).count();
             stats.bytes += data.len();
             stats.compressed_bytes += compressed.len();
         }
