@@ -30,8 +30,9 @@ pub struct DemoArgs {
     /// Seed of the generated day (same seed, same day).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Size of the generated day: 1.0 is a demo-sized estate (tens of thousands of events).
-    #[arg(long, default_value_t = 1.0)]
+    /// Size of the generated day: 1.0 is a full day of the estate (about 48,000
+    /// events); the default quarter day keeps the demo to a few minutes.
+    #[arg(long, default_value_t = 0.25)]
     pub scale: f64,
     /// Lake directory: `logs/` and `errors/` are replaced by this run's objects.
     #[arg(long, default_value = "lake")]
