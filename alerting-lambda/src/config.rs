@@ -1,6 +1,9 @@
 //! Configuration from the environment, checked at cold start.
 
-use logwrangler::Severity;
+use std::sync::Arc;
+
+use logwrangler::{Pseudonymiser, Severity};
+use transform_lambda::secrets::{SecretStore, inline_pseudonymiser, load_pseudonymiser};
 
 use crate::notify::Topics;
 
@@ -24,6 +27,9 @@ pub struct Config {
     /// Athena database and workgroup named in alert hints.
     pub athena_database: String,
     pub athena_workgroup: String,
+    /// Pseudonymises personal data before summaries, alerts and app events
+    /// are stored or sent (off when `None`).
+    pub pseudonymiser: Option<Arc<Pseudonymiser>>,
 }
 
 /// A configuration problem, phrased for the operator (the core's error type).
@@ -32,7 +38,29 @@ pub use logwrangler::ConfigError;
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
-        Self::from_vars(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        Self::from_vars(env_var)
+    }
+
+    /// Reads the process environment, and the pseudonymisation key from Secrets Manager
+    /// when `LOGWRANGLER_PSEUDONYMISE_KEY_SECRET` names a secret (the Lambda's
+    /// cold start).
+    pub async fn load_env(store: &impl SecretStore) -> Result<Config, ConfigError> {
+        Self::load(env_var, store).await
+    }
+
+    /// [`Config::from_vars`], with the pseudonymisation key secret read
+    /// through `store` (once).
+    pub async fn load(
+        var: impl Fn(&str) -> Option<String>,
+        store: &impl SecretStore,
+    ) -> Result<Config, ConfigError> {
+        let without_secret = |name: &str| match name {
+            logwrangler::pseudonym::KEY_SECRET_VAR => None,
+            other => var(other),
+        };
+        let mut config = Self::from_vars(without_secret)?;
+        config.pseudonymiser = load_pseudonymiser(&var, store).await?;
+        Ok(config)
     }
 
     /// Reads configuration through `var`.
@@ -46,6 +74,8 @@ impl Config {
     /// | `LOGWRANGLER_APP_STREAM` | Firehose stream for app events |
     /// | `LOGWRANGLER_RULES`, `LOGWRANGLER_SOURCES` | rules and source mapping JSON |
     /// | `LOGWRANGLER_ATHENA_DATABASE`, `LOGWRANGLER_ATHENA_WORKGROUP` | named in alert hints (default `logwrangler`) |
+    /// | `LOGWRANGLER_PSEUDONYMISE_KEY` | pseudonymisation key, hex or base64, at least 32 bytes (off when unset) |
+    /// | `LOGWRANGLER_PSEUDONYMISE_KEY_SECRET` | Secrets Manager secret (name or ARN) holding that key ([`Config::load`] reads it) |
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let table = var("LOGWRANGLER_TABLE").ok_or_else(|| {
             ConfigError("LOGWRANGLER_TABLE is not set: give the DynamoDB table name".into())
@@ -88,8 +118,13 @@ impl Config {
                 .unwrap_or_else(|| "logwrangler".into()),
             athena_workgroup: var("LOGWRANGLER_ATHENA_WORKGROUP")
                 .unwrap_or_else(|| "logwrangler".into()),
+            pseudonymiser: inline_pseudonymiser(&var)?,
         })
     }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -136,5 +171,38 @@ mod tests {
         ])
         .unwrap_err();
         assert!(e.0.contains("LOGWRANGLER_TOPIC_ERROR_ARN"), "{e}");
+    }
+
+    #[test]
+    fn pseudonymisation_key_is_checked_at_start() {
+        assert!(
+            from(&[("LOGWRANGLER_TABLE", "t")])
+                .unwrap()
+                .pseudonymiser
+                .is_none()
+        );
+        let key = "d95d2416c2267c9b846d69d7f7192ca50f0bccbce666cdfd10d5ea9e7339564c";
+        let config = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_PSEUDONYMISE_KEY", key),
+        ])
+        .unwrap();
+        assert!(config.pseudonymiser.is_some());
+        let e = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_PSEUDONYMISE_KEY", "c2VjcmV0"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.0.starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: the pseudonymisation key has 6 bytes"),
+            "{e}"
+        );
+        let e = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_PSEUDONYMISE_KEY", key),
+            ("LOGWRANGLER_PSEUDONYMISE_KEY_SECRET", "/k"),
+        ])
+        .unwrap_err();
+        assert!(e.0.contains("not both"), "{e}");
     }
 }

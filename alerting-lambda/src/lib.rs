@@ -92,7 +92,8 @@ impl Alerting {
             None => SourceConfig::default(),
         };
         Ok(Alerting {
-            parser: LineParser::new(Arc::new(sources), rules.clone()),
+            parser: LineParser::new(Arc::new(sources), rules.clone())
+                .with_pseudonymiser(config.pseudonymiser.clone()),
             rules,
             store,
             notifier,
@@ -224,7 +225,7 @@ impl Alerting {
                 report: Report::default(),
             });
         }
-        let events = match parse_body(body, request_id, now_ms, &self.api_limits) {
+        let mut events = match parse_body(body, request_id, now_ms, &self.api_limits) {
             Ok(events) => events,
             Err(error @ (ApiError::TooLarge { .. } | ApiError::Invalid { .. })) => {
                 return Ok(ApiResponse {
@@ -234,6 +235,13 @@ impl Alerting {
                 });
             }
         };
+        // Before anything is stored, alerted or forwarded (the transform
+        // Lambda leaves tokens as they are).
+        if let Some(pseudonymiser) = self.parser.pseudonymiser() {
+            events
+                .iter_mut()
+                .for_each(|event| pseudonymiser.apply_app_event(event));
+        }
         let mut report = Report {
             events: events.len(),
             ..Report::default()

@@ -12,17 +12,25 @@ use aws_lambda_events::encodings::Body;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use transform_lambda::reingest::FirehoseSink;
+use transform_lambda::secrets::SecretsManager;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     transform_lambda::init_tracing();
-    let config =
-        Config::from_env().inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     // Throttling and 5xx answers are retried by the SDK (standard mode, exponential backoff with jitter).
     let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
         .load()
         .await;
+    let config = Config::load_env(&SecretsManager::from_sdk_config(&aws))
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
+    if let Some(pseudonymiser) = &config.pseudonymiser {
+        tracing::info!(
+            key_id = pseudonymiser.key_id(),
+            "pseudonymising personal data"
+        );
+    }
     let store = Store::new(
         aws_sdk_dynamodb::Client::new(&aws),
         &config.table,

@@ -12,6 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use logwrangler::pseudonym::{KEY_VAR, Kind, Pseudonymiser};
 use logwrangler::{EventContext, LineParser, LogType, Rules, Severity, SourceConfig, schema};
 
 mod replay;
@@ -67,6 +68,21 @@ enum Command {
     /// PutRecordBatch (retrying failed entries) and prints `sent N, failed M`;
     /// it exits 1 when records failed.
     Replay(replay::ReplayArgs),
+    /// Print the pseudonymisation token of each value (one per line), as the
+    /// pipeline writes it with the same key: to look a person up in the lake,
+    /// in DynamoDB or in alerts (access and erasure requests), or to write a
+    /// severity rule that matches a pseudonymised field.
+    ///
+    /// Values come from the arguments, else one per line from standard input.
+    Pseudonymise {
+        /// What the values are: alias, name, user, host, id or ip.
+        #[arg(long, value_parser = parse_kind)]
+        kind: Kind,
+        #[command(flatten)]
+        key: PseudonymiseArgs,
+        /// Values to pseudonymise.
+        values: Vec<String>,
+    },
     /// Write one JSON Schema per log_type into a directory.
     Schemas {
         /// Directory to write `<log_type>.schema.json` files into.
@@ -100,9 +116,57 @@ struct ParseArgs {
     /// Print a count of records per log_type and severity to stderr at the end.
     #[arg(long)]
     summary: bool,
+    #[command(flatten)]
+    pseudonymise: PseudonymiseArgs,
     /// Input files, read in order (each with fresh header state); `-` or
     /// nothing reads standard input.
     files: Vec<PathBuf>,
+}
+
+/// Where the pseudonymisation key comes from (`parse`, `replay --lake`, `pseudonymise`).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub(crate) struct PseudonymiseArgs {
+    /// Pseudonymise aliases, display names, user names and IP addresses with
+    /// the key held in environment variable VAR (hex or base64, at least 32
+    /// bytes: `openssl rand -hex 32`). The key itself never goes on the
+    /// command line. Without this option, LOGWRANGLER_PSEUDONYMISE_KEY is
+    /// used when it is set, as the Lambdas do.
+    #[arg(long, value_name = "VAR")]
+    pseudonymise_key_env: Option<String>,
+}
+
+/// The pseudonymiser of `--pseudonymise-key-env VAR`, else of
+/// LOGWRANGLER_PSEUDONYMISE_KEY when set; `None` when neither asks for one.
+/// Says on stderr which key is used (its id, never the key).
+pub(crate) fn load_pseudonymiser(args: &PseudonymiseArgs) -> Result<Option<Arc<Pseudonymiser>>> {
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let (name, key) = match &args.pseudonymise_key_env {
+        Some(name) => match set(name) {
+            Some(key) => (name.as_str(), key),
+            None => bail!(
+                "--pseudonymise-key-env {name}: the environment variable {name} is not set; \
+                 export the pipeline's key in it (a new key: `openssl rand -hex 32`)"
+            ),
+        },
+        None => match set(KEY_VAR) {
+            Some(key) => (KEY_VAR, key),
+            None => return Ok(None),
+        },
+    };
+    let pseudonymiser =
+        Pseudonymiser::from_key_text(&key).with_context(|| format!("the key in {name}"))?;
+    eprintln!(
+        "logwrangler: pseudonymising with the key in {name} (key id {})",
+        pseudonymiser.key_id()
+    );
+    Ok(Some(Arc::new(pseudonymiser)))
+}
+
+fn parse_kind(value: &str) -> Result<Kind, String> {
+    Kind::from_name(value).ok_or_else(|| {
+        let names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
+        format!("unknown kind {value:?}; use one of: {}", names.join(", "))
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -132,6 +196,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => run_parse(args),
         Command::Replay(args) => replay::run(args),
         Command::Schemas { out, check } => run_schemas(&out, check),
+        Command::Pseudonymise { kind, key, values } => run_pseudonymise(kind, &key, values),
         Command::Transform {
             reingest_stream,
             file,
@@ -188,7 +253,8 @@ fn run_parse(args: ParseArgs) -> Result<ExitCode> {
     let config = load_sources(args.config.as_ref())?;
     let rules = load_rules(args.rules.as_ref())?;
     let received_ms = parse_received_at(args.received_at.as_deref())?;
-    let mut parser = LineParser::new(Arc::new(config), Arc::new(rules));
+    let mut parser = LineParser::new(Arc::new(config), Arc::new(rules))
+        .with_pseudonymiser(load_pseudonymiser(&args.pseudonymise)?);
     if let TypeArg::Fixed(log_type) = args.log_type {
         parser = parser.force_type(log_type);
     }
@@ -341,12 +407,40 @@ fn run_schemas(out: &PathBuf, check: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_pseudonymise(kind: Kind, key: &PseudonymiseArgs, values: Vec<String>) -> Result<ExitCode> {
+    let Some(pseudonymiser) = load_pseudonymiser(key)? else {
+        bail!("no key: pass --pseudonymise-key-env VAR or set {KEY_VAR} to the pipeline's key");
+    };
+    let values = if values.is_empty() {
+        io::stdin()
+            .lock()
+            .lines()
+            .collect::<io::Result<Vec<String>>>()
+            .context("cannot read standard input")?
+    } else {
+        values
+    };
+    let mut out = io::stdout().lock();
+    for value in values.iter().filter(|v| !v.is_empty()) {
+        writeln!(out, "{}", pseudonymiser.pseudonymise(kind, value))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_transform(reingest_stream: Option<String>, file: Option<PathBuf>) -> Result<ExitCode> {
     use transform_lambda::config::Config;
     use transform_lambda::processor::Request;
     use transform_lambda::reingest::FirehoseSink;
+    use transform_lambda::secrets::SecretsManager;
 
-    let mut config = Config::from_env().context("invalid configuration")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    // Exactly the Lambda's configuration, the key secret read from Secrets Manager included.
+    let mut config = runtime
+        .block_on(Config::load_env(&SecretsManager::lazy()))
+        .context("invalid configuration")?;
     let path = file.unwrap_or_else(|| PathBuf::from("-"));
     let (source, mut input) = open_input(&path)?;
     let mut text = Vec::new();
@@ -359,9 +453,6 @@ fn run_transform(reingest_stream: Option<String>, file: Option<PathBuf>) -> Resu
     let has_stream = reingest_stream.is_some();
     config.reingest_stream = reingest_stream;
     let sink = FirehoseSink::lazy();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let (response, report) = runtime.block_on(async {
         let sink = has_stream.then_some(&sink);
         transform_lambda::process(&request, &config, sink).await

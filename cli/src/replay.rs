@@ -38,7 +38,10 @@ use logwrangler::time::Millis;
 use logwrangler::{EventContext, LineParser, LogType, Record, Rules, Severity};
 use transform_lambda::processor::{Limits, truncate};
 
-use crate::{TypeArg, load_rules, load_sources, parse_received_at, parse_type_arg};
+use crate::{
+    PseudonymiseArgs, TypeArg, load_pseudonymiser, load_rules, load_sources, parse_received_at,
+    parse_type_arg,
+};
 use alerting::Alerting;
 use input::{Content, Input, Lines};
 use lake::{Lake, write_atomically};
@@ -81,6 +84,10 @@ pub struct ReplayArgs {
     /// Most Firehose records sent per second (--firehose); unlimited when absent.
     #[arg(long, value_name = "N", value_parser = parse_rate, conflicts_with = "lake")]
     rate: Option<f64>,
+    /// Pseudonymisation of the lake, summaries and alerts (--lake; a
+    /// delivery stream's Lambdas use their own key).
+    #[command(flatten)]
+    pseudonymise: PseudonymiseArgs,
 }
 
 /// How lines are read: the same options as `logwrangler parse`.
@@ -170,7 +177,16 @@ pub fn run(args: ReplayArgs) -> Result<ExitCode> {
         ));
     }
     match (&args.lake, &args.firehose) {
-        (Some(dir), _) => run_lake(&args, &inputs, &parsing, dir),
+        (Some(dir), _) => {
+            let mut parsing = parsing;
+            let pseudonymiser = load_pseudonymiser(&args.pseudonymise)?;
+            parsing.parser = parsing.parser.with_pseudonymiser(pseudonymiser);
+            run_lake(&args, &inputs, &parsing, dir)
+        }
+        (None, Some(_)) if args.pseudonymise.pseudonymise_key_env.is_some() => Err(anyhow!(
+            "--pseudonymise-key-env applies to --lake: with --firehose the lines go to the \
+             delivery stream as they are, and its transform Lambda pseudonymises them with its own key"
+        )),
         (None, Some(stream)) => firehose::run(
             &inputs,
             &parsing,

@@ -24,6 +24,7 @@ pub mod envelope;
 pub mod formats;
 pub mod parser;
 pub mod partition;
+pub mod pseudonym;
 pub mod record;
 pub mod schema;
 pub mod severity;
@@ -34,5 +35,6 @@ pub mod time;
 
 pub use detect::{ConfigError, SourceConfig};
 pub use parser::{EventContext, LineParser};
+pub use pseudonym::Pseudonymiser;
 pub use record::{LogType, Record, Severity};
 pub use severity::Rules;

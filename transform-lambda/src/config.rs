@@ -8,6 +8,7 @@ use logwrangler::{LineParser, Rules, SourceConfig};
 
 use crate::processor::Limits;
 use crate::reingest::RetryPolicy;
+use crate::secrets::{SecretStore, inline_pseudonymiser, load_pseudonymiser};
 
 /// Everything the processor needs, resolved from the environment.
 #[derive(Debug, Clone)]
@@ -31,6 +32,29 @@ impl Config {
         Self::from_vars(|name| std::env::var(name).ok())
     }
 
+    /// Reads the process environment, and the pseudonymisation key from Secrets Manager
+    /// when `LOGWRANGLER_PSEUDONYMISE_KEY_SECRET` names a secret (the Lambda's
+    /// cold start).
+    pub async fn load_env(store: &impl SecretStore) -> Result<Config, ConfigError> {
+        Self::load(|name| std::env::var(name).ok(), store).await
+    }
+
+    /// [`Config::from_vars`], with the pseudonymisation key secret read
+    /// through `store` (once).
+    pub async fn load(
+        var: impl Fn(&str) -> Option<String>,
+        store: &impl SecretStore,
+    ) -> Result<Config, ConfigError> {
+        let without_secret = |name: &str| match name {
+            logwrangler::pseudonym::KEY_SECRET_VAR => None,
+            other => var(other),
+        };
+        let mut config = Self::from_vars(without_secret)?;
+        let pseudonymiser = load_pseudonymiser(&var, store).await?;
+        config.parser = config.parser.with_pseudonymiser(pseudonymiser);
+        Ok(config)
+    }
+
     /// Reads configuration through `var` (the environment, or a map in tests).
     ///
     /// | variable | meaning |
@@ -44,6 +68,8 @@ impl Config {
     /// | `LOGWRANGLER_MAX_LINE_BYTES` | longer lines are truncated and flagged (default 262144) |
     /// | `LOGWRANGLER_MAX_REINGEST_GENERATIONS` | re-ingest splits before a record is failed (default 8) |
     /// | `LOGWRANGLER_REINGEST_MAX_ATTEMPTS` | PutRecordBatch attempts per entry (default 6) |
+    /// | `LOGWRANGLER_PSEUDONYMISE_KEY` | pseudonymisation key, hex or base64, at least 32 bytes (off when unset) |
+    /// | `LOGWRANGLER_PSEUDONYMISE_KEY_SECRET` | Secrets Manager secret (name or ARN) holding that key ([`Config::load`] reads it) |
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let sources = match (var("LOGWRANGLER_SOURCES"), var("LOGWRANGLER_SOURCES_FILE")) {
             (Some(_), Some(_)) => {
@@ -105,8 +131,10 @@ impl Config {
             ..RetryPolicy::default()
         };
         let reingest_stream = var("LOGWRANGLER_REINGEST_STREAM").filter(|s| !s.trim().is_empty());
+        let pseudonymiser = inline_pseudonymiser(&var)?;
         Ok(Config {
-            parser: LineParser::new(Arc::new(sources), Arc::new(rules)),
+            parser: LineParser::new(Arc::new(sources), Arc::new(rules))
+                .with_pseudonymiser(pseudonymiser),
             limits,
             retry,
             reingest_stream,
@@ -205,5 +233,24 @@ mod tests {
             Some("logs-lake")
         );
         assert_eq!(stream_name_from_arn("nonsense"), None);
+    }
+
+    #[test]
+    fn pseudonymisation_is_off_by_default_and_weak_keys_stop_the_start() {
+        assert!(from(&[]).unwrap().parser.pseudonymiser().is_none());
+        let key = "d95d2416c2267c9b846d69d7f7192ca50f0bccbce666cdfd10d5ea9e7339564c";
+        let config = from(&[("LOGWRANGLER_PSEUDONYMISE_KEY", key)]).unwrap();
+        assert!(config.parser.pseudonymiser().is_some());
+        let err = from(&[("LOGWRANGLER_PSEUDONYMISE_KEY", "0123456789abcdef")]).unwrap_err();
+        assert!(
+            err.0
+                .starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: the pseudonymisation key has 8 bytes"),
+            "{err}"
+        );
+        let weak = "ab".repeat(32);
+        let err = from(&[("LOGWRANGLER_PSEUDONYMISE_KEY", weak.as_str())]).unwrap_err();
+        assert!(err.0.contains("not random"), "{err}");
+        let err = from(&[("LOGWRANGLER_PSEUDONYMISE_KEY_SECRET", "/lw/key")]).unwrap_err();
+        assert!(err.0.contains("Config::load"), "{err}");
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod metrics;
 pub mod processor;
 pub mod reingest;
+pub mod secrets;
 
 use config::{Config, stream_name_from_arn};
 use processor::{Answer, Request, Stats};

@@ -6,18 +6,26 @@ use serde_json::value::RawValue;
 use transform_lambda::config::Config;
 use transform_lambda::processor::Request;
 use transform_lambda::reingest::FirehoseSink;
+use transform_lambda::secrets::SecretsManager;
 use transform_lambda::{metrics, process};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     transform_lambda::init_tracing();
-    let config = match Config::from_env() {
+    // The Secrets Manager client is created only when a key secret is configured.
+    let config = match Config::load_env(&SecretsManager::lazy()).await {
         Ok(config) => config,
         Err(err) => {
             tracing::error!(error = %err, "invalid configuration; fix the environment variable and redeploy");
             return Err(err.into());
         }
     };
+    if let Some(pseudonymiser) = config.parser.pseudonymiser() {
+        tracing::info!(
+            key_id = pseudonymiser.key_id(),
+            "pseudonymising personal data"
+        );
+    }
     let sink = FirehoseSink::lazy();
     let (config, sink) = (&config, &sink);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Request>| async move {
