@@ -1,7 +1,8 @@
 # logwrangler: the two entry points of a fresh machine.
 #   make demo   runs the main job locally on embedded defaults (no AWS account):
-#               a generated day through the Firehose simulator, the real Lambda
-#               binaries and moto_server, with a report; the lake stays in ./lake
+#               a generated day (or FILES=your logs) through the Firehose simulator,
+#               the real Lambda binaries and moto_server, with a report; the lake
+#               stays in ./lake
 #   make test   runs the whole test suite (what CI runs)
 # Both install what they need themselves (Rust components; moto_server, cargo-lambda and
 # cfn-lint into .venv; the CDK app's npm packages into infra-cdk/node_modules).
@@ -24,11 +25,12 @@ test: tools $(VENV)/.installed
 	$(CARGO) test --workspace --locked
 	cd infra-cdk && npm ci --no-audit --no-fund && npm test
 
-## The main job: a generated day through the local pipeline (design section 9), a report on
-## the terminal, the lake left in ./lake. DEMO_ARGS passes options (e.g. --scale 0.2, --seed 7).
+## The main job: a generated day (or your own log files: FILES="dir or files") through the
+## local pipeline (design section 9), a report on the terminal, the lake left in ./lake.
+## DEMO_ARGS passes further options (e.g. --scale 0.2, --seed 7, --sources mapping.json).
 demo: tools $(VENV)/.installed
 	$(CARGO) build --locked -p transform-lambda -p alerting-lambda -p loadtest
-	$${CARGO_TARGET_DIR:-target}/debug/loadtest demo --lake lake $(DEMO_ARGS)
+	$${CARGO_TARGET_DIR:-target}/debug/loadtest demo --lake lake $(if $(FILES),--files $(FILES)) $(DEMO_ARGS)
 
 ## Regenerate schemas/ from the record types.
 schemas:

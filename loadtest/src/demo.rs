@@ -1,5 +1,6 @@
-//! `loadtest demo`, the local main job: a generated day through the whole
-//! local pipeline, then a readable report of what landed where.
+//! `loadtest demo`, the local main job: a generated day (or the user's own
+//! log files, `--files`) through the whole local pipeline, then a readable
+//! report of what landed where.
 //!
 //! It runs on embedded defaults with no AWS account: the generator's day (or
 //! the user's files), the operator source mapping the stack deploys, the
@@ -19,6 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::alerting::DeliveredAlert;
+use crate::files::{self, FilesSummary};
 use crate::firehose::{Faults, SimReport};
 use crate::generate::{self, DayConfig, GroundTruth, LogBatch};
 use crate::local::{AlertingTally, LocalStack, Progress, StackConfig};
@@ -34,6 +36,19 @@ pub struct DemoArgs {
     /// events); the default quarter day keeps the demo to a few minutes.
     #[arg(long, default_value_t = 0.25)]
     pub scale: f64,
+    /// Run these log files instead of a generated day: files or directories
+    /// (walked recursively; gzip recognised by content). Each file is one log
+    /// stream, each non-empty line one event; the content decides the log_type.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with_all = ["seed", "scale"])]
+    pub files: Vec<PathBuf>,
+    /// Log group the files are delivered from (with --files).
+    #[arg(long, default_value = files::DEFAULT_LOG_GROUP, requires = "files")]
+    pub log_group: String,
+    /// Source mapping for both Lambdas (LOGWRANGLER_SOURCES JSON, e.g. to give
+    /// --log-group a log_type); with --files the default is none (every line
+    /// typed by its content), else the generated estate's mapping.
+    #[arg(long, value_name = "FILE")]
+    pub sources: Option<PathBuf>,
     /// Lake directory: `logs/` and `errors/` are replaced by this run's objects.
     #[arg(long, default_value = "lake")]
     pub lake: PathBuf,
@@ -48,17 +63,54 @@ pub struct DemoArgs {
 /// Everything a run produced, for the report and for tests.
 #[derive(Debug, Serialize)]
 pub struct DemoOutcome {
-    pub truth: GroundTruth,
+    /// The generated day's ground truth (`None` for the user's files).
+    pub truth: Option<GroundTruth>,
+    /// What was read from the user's files (`None` for a generated day).
+    pub files: Option<FilesSummary>,
+    /// Events sent through the pipeline.
+    pub events_sent: usize,
     pub simulator: SimReport,
     pub alerting: AlertingTally,
+    /// Items of the DynamoDB table, by kind.
+    pub summaries: SummaryCounts,
     pub alerts_by_severity: BTreeMap<String, usize>,
     pub example: Option<Value>,
     pub queries: Value,
     pub seconds: f64,
 }
 
+/// Conference sessions and call legs the alerting Lambda keeps in DynamoDB.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SummaryCounts {
+    pub sessions: usize,
+    pub legs: usize,
+}
+
+/// The traffic of a run: a generated day or the user's files.
+struct Traffic {
+    batches: Vec<LogBatch>,
+    truth: Option<GroundTruth>,
+    files: Option<FilesSummary>,
+    start_ms: i64,
+    sources_json: String,
+}
+
 /// Runs the demo and prints its report.
 pub fn run(args: &DemoArgs) -> Result<()> {
+    let lake = std::env::current_dir()?.join(&args.lake);
+    let outcome = execute(args)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(render(&outcome, &lake).as_bytes())?;
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_vec_pretty(&outcome)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs the traffic through the local pipeline, saying on stderr how far it
+/// got, and returns what it produced (the services are stopped again).
+pub fn execute(args: &DemoArgs) -> Result<DemoOutcome> {
     let started = Instant::now();
     let root = workspace_root();
     let target = if args.target_dir.is_absolute() {
@@ -81,21 +133,12 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let lake = std::env::current_dir()?.join(&args.lake);
     reset_lake(&lake)?;
 
-    say(format!(
-        "generating a day: seed {}, scale {} ...",
-        args.seed, args.scale
-    ));
-    let config = DayConfig {
-        seed: args.seed,
-        scale: args.scale,
-        ..DayConfig::default()
-    };
-    let day = generate::generate(&config);
-    let events: usize = day.batches.iter().map(|b| b.events.len()).sum();
+    let traffic = traffic(args)?;
+    let events: usize = traffic.batches.iter().map(|b| b.events.len()).sum();
     say(format!(
         "{events} events in {} CloudWatch batches from {} log groups",
-        day.batches.len(),
-        distinct_groups(&day.batches)
+        traffic.batches.len(),
+        distinct_groups(&traffic.batches)
     ));
 
     say(
@@ -107,12 +150,12 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         transform_binary,
         alerting_binary,
         lake: lake.clone(),
-        start_ms: config.day_start_ms,
-        sources_json: generate::sources_json(),
+        start_ms: traffic.start_ms,
+        sources_json: traffic.sources_json.clone(),
         faults: Faults::default(),
     })?;
     let mut shown = 0;
-    stack.deliver(&day.batches, |p: Progress| {
+    stack.deliver(&traffic.batches, |p: Progress| {
         let percent = p.batches_done * 100 / p.batches_total.max(1);
         if percent >= shown + 10 || p.batches_done == p.batches_total {
             shown = percent - percent % 10;
@@ -124,12 +167,16 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     })?;
     let simulator = stack.finish()?;
     let alerts = stack.drain_alerts()?;
-    let example = example_lookup(&stack, &day.truth)?;
+    let summaries = count_summaries(&stack)?;
     say("running the named queries with DuckDB ...".into());
     let queries = named_queries(&lake)?;
+    let example = example_lookup(&stack, traffic.truth.as_ref(), &queries)?;
     let outcome = DemoOutcome {
         alerting: stack.alerting_tally().clone(),
-        truth: day.truth,
+        truth: traffic.truth,
+        files: traffic.files,
+        events_sent: events,
+        summaries,
         simulator,
         alerts_by_severity: count_alerts(&alerts),
         example,
@@ -138,13 +185,67 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     };
     drop(stack);
     say("services stopped".into());
-    let mut out = std::io::stdout().lock();
-    out.write_all(render(&outcome, &lake).as_bytes())?;
-    if let Some(path) = &args.json {
-        std::fs::write(path, serde_json::to_vec_pretty(&outcome)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(outcome)
+}
+
+/// The generated day, or the user's files, with the source mapping both
+/// Lambdas get.
+fn traffic(args: &DemoArgs) -> Result<Traffic> {
+    let sources_json = match &args.sources {
+        Some(path) => {
+            let json = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --sources {}", path.display()))?;
+            logwrangler::SourceConfig::from_json(&json)
+                .with_context(|| format!("--sources {}", path.display()))?;
+            Some(json)
+        }
+        None => None,
+    };
+    if args.files.is_empty() {
+        say(format!(
+            "generating a day: seed {}, scale {} ...",
+            args.seed, args.scale
+        ));
+        let config = DayConfig {
+            seed: args.seed,
+            scale: args.scale,
+            ..DayConfig::default()
+        };
+        let day = generate::generate(&config);
+        return Ok(Traffic {
+            batches: day.batches,
+            truth: Some(day.truth),
+            files: None,
+            start_ms: config.day_start_ms,
+            sources_json: sources_json.unwrap_or_else(generate::sources_json),
+        });
     }
-    Ok(())
+    say(format!("reading {} ...", display_paths(&args.files)));
+    let sources_json = sources_json.unwrap_or_else(|| r#"{"sources":[]}"#.to_string());
+    let sources = logwrangler::SourceConfig::from_json(&sources_json)?;
+    let traffic = files::read(&args.files, &args.log_group, &sources)?;
+    let summary = &traffic.summary;
+    say(format!(
+        "{} files, {} lines ({} cut to 256 KiB, {} not UTF-8), {} to {}",
+        summary.files,
+        summary.events,
+        summary.truncated,
+        summary.invalid_utf8,
+        logwrangler::time::iso_string(summary.first_ms),
+        logwrangler::time::iso_string(summary.last_ms)
+    ));
+    Ok(Traffic {
+        start_ms: summary.first_ms,
+        batches: traffic.batches,
+        truth: None,
+        files: Some(traffic.summary),
+        sources_json,
+    })
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
 }
 
 fn say(line: String) {
@@ -181,14 +282,28 @@ fn count_alerts(alerts: &[DeliveredAlert]) -> BTreeMap<String, usize> {
 }
 
 /// One conference looked up the way an operator would: its sessions (one
-/// Query on gsi1) and the legs of the latest (one Query on the table).
-fn example_lookup(stack: &LocalStack, truth: &GroundTruth) -> Result<Option<Value>> {
-    let Some(conference) = truth.conferences.iter().max_by_key(|c| c.people) else {
+/// Query on gsi1) and the legs of the latest (one Query on the table). The
+/// conference is the generated day's busiest, or for the user's files the
+/// first the `calls_per_conference_per_day` query answers.
+fn example_lookup(
+    stack: &LocalStack,
+    truth: Option<&GroundTruth>,
+    queries: &Value,
+) -> Result<Option<Value>> {
+    let conference = match truth {
+        Some(truth) => truth
+            .conferences
+            .iter()
+            .max_by_key(|c| c.people)
+            .map(|c| c.conference.clone()),
+        None => first_cell(&queries["calls_per_conference_per_day"], "conference"),
+    };
+    let Some(conference) = conference else {
         return Ok(None);
     };
     let store = stack.store();
     let (sessions, legs) = stack.runtime.block_on(async {
-        let sessions = store.conference_sessions(&conference.conference).await?;
+        let sessions = store.conference_sessions(&conference).await?;
         let latest = sessions
             .first()
             .and_then(|s| s.get("session_id"))
@@ -201,10 +316,51 @@ fn example_lookup(stack: &LocalStack, truth: &GroundTruth) -> Result<Option<Valu
         Ok::<_, alerting_lambda::store::StoreError>((sessions, legs))
     })?;
     Ok(Some(serde_json::json!({
-        "conference": conference.conference,
+        "conference": conference,
         "sessions": sessions,
         "latest_session_legs": legs.len(),
     })))
+}
+
+/// The value of `column` in the first row of a named query's answer.
+fn first_cell(answer: &Value, column: &str) -> Option<String> {
+    let index = answer["columns"]
+        .as_array()?
+        .iter()
+        .position(|c| c.as_str() == Some(column))?;
+    answer["rows"][0][index].as_str().map(str::to_string)
+}
+
+/// Sessions and legs in the table (a Scan of the keys: a report, not an
+/// access pattern of the pipeline).
+fn count_summaries(stack: &LocalStack) -> Result<SummaryCounts> {
+    let store = stack.store();
+    stack.runtime.block_on(async {
+        let mut counts = SummaryCounts::default();
+        let mut pages = store
+            .client()
+            .scan()
+            .table_name(store.table())
+            .projection_expression("pk, sk")
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.context("scanning the summary table")?;
+            let key = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+            let (Some(pk), Some(sk)) = (key("pk"), key("sk")) else {
+                continue;
+            };
+            if pk.starts_with("SESSION#") {
+                if sk == "META" {
+                    counts.sessions += 1;
+                } else if sk.starts_with("LEG#") {
+                    counts.legs += 1;
+                }
+            }
+        }
+        Ok(counts)
+    })
 }
 
 /// Runs `tests/scripts/lake_queries.py` (DuckDB standing in for Athena).
@@ -242,52 +398,83 @@ pub fn render(outcome: &DemoOutcome, lake: &Path) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let sim = &outcome.simulator;
+    let what = match &outcome.files {
+        Some(files) => format!(
+            "{} files ({} lines, {} to {})",
+            files.files,
+            thousands(files.events),
+            logwrangler::time::iso_string(files.first_ms),
+            logwrangler::time::iso_string(files.last_ms)
+        ),
+        None => "a generated day".to_string(),
+    };
     let _ = writeln!(
         out,
-        "\nlogwrangler demo: a generated day through the local pipeline ({:.0} s)\n",
+        "\nlogwrangler demo: {what} through the local pipeline ({:.0} s)\n",
         outcome.seconds
     );
-    let _ = writeln!(
-        out,
-        "{:<18} {:>10} {:>10} {:>9}",
-        "log_type", "generated", "in lake", "objects"
-    );
+    let generated = outcome.truth.as_ref().map(|t| &t.events_by_log_type);
+    match generated {
+        Some(_) => writeln!(
+            out,
+            "{:<18} {:>10} {:>10} {:>9}",
+            "log_type", "generated", "in lake", "objects"
+        ),
+        None => writeln!(out, "{:<18} {:>10} {:>9}", "log_type", "in lake", "objects"),
+    }
+    .ok();
     let mut generated_total = 0;
     let mut lake_total = 0;
-    let mut types: Vec<&String> = outcome
-        .truth
-        .events_by_log_type
-        .keys()
+    let mut types: Vec<&String> = generated
+        .into_iter()
+        .flat_map(|g| g.keys())
         .chain(sim.lake.keys())
         .collect();
     types.sort();
     types.dedup();
     for log_type in types {
-        let generated = outcome
-            .truth
-            .events_by_log_type
-            .get(log_type)
-            .copied()
-            .unwrap_or(0);
         let stats = sim.lake.get(log_type).cloned().unwrap_or_default();
-        generated_total += generated;
         lake_total += stats.lines;
-        let _ = writeln!(
-            out,
-            "{:<18} {:>10} {:>10} {:>9}",
-            log_type,
-            thousands(generated),
-            thousands(stats.lines),
-            stats.objects
-        );
+        match generated {
+            Some(generated) => {
+                let count = generated.get(log_type).copied().unwrap_or(0);
+                generated_total += count;
+                writeln!(
+                    out,
+                    "{:<18} {:>10} {:>10} {:>9}",
+                    log_type,
+                    thousands(count),
+                    thousands(stats.lines),
+                    stats.objects
+                )
+            }
+            None => writeln!(
+                out,
+                "{:<18} {:>10} {:>9}",
+                log_type,
+                thousands(stats.lines),
+                stats.objects
+            ),
+        }
+        .ok();
     }
-    let _ = writeln!(
-        out,
-        "{:<18} {:>10} {:>10}",
-        "total",
-        thousands(generated_total),
-        thousands(lake_total)
-    );
+    match generated {
+        Some(_) => writeln!(
+            out,
+            "{:<18} {:>10} {:>10}",
+            "total",
+            thousands(generated_total),
+            thousands(lake_total)
+        ),
+        None => writeln!(
+            out,
+            "{:<18} {:>10}   of {} lines sent (header lines configure the parser and write no record)",
+            "total",
+            thousands(lake_total),
+            thousands(outcome.events_sent)
+        ),
+    }
+    .ok();
     let unparsed = sim.lake.get("unparsed").map_or(0, |s| s.lines);
     let partitions = count_partitions(lake);
     let _ = writeln!(
@@ -304,14 +491,14 @@ pub fn render(outcome: &DemoOutcome, lake: &Path) -> String {
         sim.reingested_records,
         sim.contract_violations.len()
     );
-    let conferences = &outcome.truth.conferences;
     let _ = writeln!(
         out,
-        "\nalerting: {} events through subscription filter #2 in {} invocations; {} conferences, {} calls summarised",
+        "\nalerting: {} events through subscription filter #2 in {} invocations; \
+         DynamoDB holds {} conference sessions and {} call legs",
         thousands(outcome.alerting.events),
         outcome.alerting.invocations,
-        conferences.len(),
-        outcome.truth.calls.len()
+        thousands(outcome.summaries.sessions),
+        thousands(outcome.summaries.legs)
     );
     if let Some(example) = &outcome.example {
         let _ = writeln!(

@@ -5,6 +5,7 @@
 
 pub mod alerting;
 pub mod demo;
+pub mod files;
 pub mod firehose;
 pub mod generate;
 pub mod local;

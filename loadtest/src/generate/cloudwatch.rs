@@ -126,41 +126,16 @@ impl Sink {
         for (number, stream) in self.streams.into_iter().enumerate() {
             let mut events = stream.events;
             events.sort_by_key(|e| (e.timestamp, e.order));
-            let mut current: Option<(LogBatch, Vec<Expect>, usize)> = None;
-            for (seq, event) in events.into_iter().enumerate() {
-                let size = EVENT_OVERHEAD + escaped_len(&event.message);
-                let full = current.as_ref().is_some_and(|(batch, _, bytes)| {
-                    let first = batch.events[0].timestamp;
-                    batch.events.len() >= MAX_BATCH_EVENTS
-                        || bytes + size > MAX_BATCH_BYTES
-                        || event.timestamp >= first + BATCH_WINDOW_MS
-                });
-                if full && let Some((batch, expects, _)) = current.take() {
-                    cut.push((batch, expects));
-                }
-                let (batch, expects, bytes) = current.get_or_insert_with(|| {
-                    let batch = LogBatch {
-                        log_group: stream.log_group.clone(),
-                        log_stream: stream.log_stream.clone(),
-                        owner: owner.to_string(),
-                        events: Vec::new(),
-                    };
-                    let overhead = ENVELOPE_OVERHEAD
-                        + escaped_len(&stream.log_group)
-                        + escaped_len(&stream.log_stream);
-                    (batch, Vec::new(), overhead)
-                });
-                *bytes += size;
-                batch.events.push(LogEvent {
-                    id: event_id(event.timestamp, number, seq),
-                    timestamp: event.timestamp,
-                    message: event.message,
-                });
-                expects.push(event.expect);
-            }
-            if let Some((batch, expects, _)) = current {
-                cut.push((batch, expects));
-            }
+            let events = events
+                .into_iter()
+                .map(|e| (e.timestamp, e.message, e.expect));
+            cut.extend(cut_stream(
+                &stream.log_group,
+                &stream.log_stream,
+                owner,
+                number,
+                events,
+            ));
         }
         cut.sort_by(|(a, _), (b, _)| {
             (a.events[0].timestamp, &a.log_group, &a.log_stream).cmp(&(
@@ -200,6 +175,54 @@ impl Sink {
         }
         batches
     }
+}
+
+/// Cuts one stream's events (in time order) into CloudWatch batches: at most
+/// [`MAX_BATCH_EVENTS`] events, [`MAX_BATCH_BYTES`] of envelope JSON and
+/// [`BATCH_WINDOW_MS`] of time each. `number` tells the stream apart in the
+/// event ids; each event's `tag` comes back beside its batch, in order.
+pub fn cut_stream<T>(
+    log_group: &str,
+    log_stream: &str,
+    owner: &str,
+    number: usize,
+    events: impl IntoIterator<Item = (i64, String, T)>,
+) -> Vec<(LogBatch, Vec<T>)> {
+    let mut cut = Vec::new();
+    let mut current: Option<(LogBatch, Vec<T>, usize)> = None;
+    for (seq, (timestamp, message, tag)) in events.into_iter().enumerate() {
+        let size = EVENT_OVERHEAD + escaped_len(&message);
+        let full = current.as_ref().is_some_and(|(batch, _, bytes)| {
+            let first = batch.events[0].timestamp;
+            batch.events.len() >= MAX_BATCH_EVENTS
+                || bytes + size > MAX_BATCH_BYTES
+                || timestamp >= first + BATCH_WINDOW_MS
+        });
+        if full && let Some((batch, tags, _)) = current.take() {
+            cut.push((batch, tags));
+        }
+        let (batch, tags, bytes) = current.get_or_insert_with(|| {
+            let batch = LogBatch {
+                log_group: log_group.to_string(),
+                log_stream: log_stream.to_string(),
+                owner: owner.to_string(),
+                events: Vec::new(),
+            };
+            let overhead = ENVELOPE_OVERHEAD + escaped_len(log_group) + escaped_len(log_stream);
+            (batch, Vec::new(), overhead)
+        });
+        *bytes += size;
+        batch.events.push(LogEvent {
+            id: event_id(timestamp, number, seq),
+            timestamp,
+            message,
+        });
+        tags.push(tag);
+    }
+    if let Some((batch, tags, _)) = current {
+        cut.push((batch, tags));
+    }
+    cut
 }
 
 /// A CloudWatch-style event id: 56 decimal digits led by the event time (so
