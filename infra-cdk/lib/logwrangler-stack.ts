@@ -8,6 +8,7 @@ import {
   RemovalPolicy,
   Stack,
   StackProps,
+  Token,
   aws_apigateway as apigw,
   aws_athena as athena,
   aws_cloudwatch as cw,
@@ -22,13 +23,14 @@ import {
   aws_logs as logs,
   aws_logs_destinations as logsDestinations,
   aws_s3 as s3,
+  aws_secretsmanager as secretsmanager,
   aws_sns as sns,
   aws_sns_subscriptions as subs,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { PipelineConfig, parquetLogTypes, resolveConfig } from './config';
+import { PipelineConfig, parquetLogTypes, resolveConfig, secretArnRegion } from './config';
 import {
   ALERTING_FILTER_PATTERN,
   ATHENA_WORKGROUP,
@@ -141,6 +143,8 @@ export class LogwranglerStack extends Stack {
   public readonly topics: Record<Severity, sns.Topic>;
   /** Names of the log groups this stack writes to itself: never subscribed. */
   public readonly ownLogGroupNames: string[];
+  /** ARN of the secret holding the pseudonymisation key (generated or imported); undefined when off. */
+  public readonly pseudonymiseKeySecretArn?: string;
 
   constructor(scope: Construct, id: string, props: LogwranglerStackProps = {}) {
     super(scope, id, props);
@@ -268,6 +272,62 @@ export class LogwranglerStack extends Stack {
         .map((g) => ({ log_group: g.name, log_type: g.logType })),
     });
 
+    // ---- pseudonymisation key (README.md "Pseudonymisation") ---------------------------
+    // Both Lambdas read the same secret at cold start, so their tokens join; a function that
+    // cannot read it refuses to start rather than write personal data in clear.
+    let keySecretArn: string | undefined;
+    if (config.pseudonymiseKeySecretArn) {
+      const region = secretArnRegion(config.pseudonymiseKeySecretArn);
+      if (!Token.isUnresolved(this.region) && region !== this.region) {
+        throw new Error(
+          `context pseudonymiseKeySecretArn: the secret is in ${region} but the stack deploys to ${this.region}, ` +
+            `and the Lambdas read it in their own region: replicate the secret to ${this.region} and give the replica's ARN`,
+        );
+      }
+      keySecretArn = config.pseudonymiseKeySecretArn;
+    } else if (config.pseudonymise) {
+      const keySecret = new secretsmanager.Secret(this, 'PseudonymiseKey', {
+        description:
+          'logwrangler pseudonymisation key (64 hex digits, HMAC-SHA-256) read by the transform and alerting Lambdas. ' +
+          'Replacing or changing it changes every token: new records no longer join older ones.',
+        // 32 random bytes as 64 lowercase hex digits: digits and a-f only.
+        generateSecretString: {
+          passwordLength: 64,
+          excludeUppercase: true,
+          excludePunctuation: true,
+          includeSpace: false,
+          excludeCharacters: 'ghijklmnopqrstuvwxyz',
+        },
+        // Losing the key makes every token already in the lake, DynamoDB and alerts unmatchable.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      NagSuppressions.addResourceSuppressions(keySecret, [
+        {
+          id: 'AwsSolutions-SMG4',
+          reason:
+            'The pseudonymisation key is not rotated on purpose: a new key changes every token and breaks joins with older data; it is replaced deliberately (README.md "Pseudonymisation").',
+        },
+      ]);
+      keySecretArn = keySecret.secretArn;
+    }
+    this.pseudonymiseKeySecretArn = keySecretArn;
+    const keyEnv: Record<string, string> = keySecretArn ? { LOGWRANGLER_PSEUDONYMISE_KEY_SECRET: keySecretArn } : {};
+    /** Exactly secretsmanager:GetSecretValue on the key secret (and kms:Decrypt on its customer-managed key, if named). */
+    const grantKeyRead = (role: iam.Role) => {
+      if (!keySecretArn) return;
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [keySecretArn] }));
+      if (config.pseudonymiseKeyKmsKeyArn) {
+        // Only for decrypting this secret through Secrets Manager (its encryption context).
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [config.pseudonymiseKeyKmsKeyArn],
+            conditions: { StringEquals: { 'kms:EncryptionContext:SecretARN': keySecretArn } },
+          }),
+        );
+      }
+    };
+
     // ---- transform Lambda (Firehose processor) -----------------------------------------
     const transformRole = new iam.Role(this, 'TransformRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -284,6 +344,7 @@ export class LogwranglerStack extends Stack {
     transformRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [streamArn, ...parquetStreamArns] }),
     );
+    grantKeyRead(transformRole);
     const transformFn = new lambda.Function(this, 'TransformFunction', {
       description: 'logwrangler Firehose processor: log lines to typed NDJSON with partition keys',
       runtime: lambda.Runtime.PROVIDED_AL2023,
@@ -304,6 +365,7 @@ export class LogwranglerStack extends Stack {
         // unset and a record is re-ingested into the stream it came from.
         ...(parquetTypes.length === 0 ? { LOGWRANGLER_REINGEST_STREAM: this.deliveryStreamName } : {}),
         LOGWRANGLER_SOURCES: sourcesJson,
+        ...keyEnv,
       },
     });
     this.transformFunction = transformFn;
@@ -591,6 +653,7 @@ export class LogwranglerStack extends Stack {
       new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [topicKey.keyArn] }),
     );
     alertingRole.addToPolicy(new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [streamArn] }));
+    grantKeyRead(alertingRole);
 
     const topicEnv: Record<string, string> = {};
     for (const sev of SEVERITIES) topicEnv[`LOGWRANGLER_TOPIC_${sev.toUpperCase()}_ARN`] = topics[sev].topicArn;
@@ -619,6 +682,7 @@ export class LogwranglerStack extends Stack {
         LOGWRANGLER_SOURCES: sourcesJson,
         LOGWRANGLER_ATHENA_DATABASE: GLUE_DATABASE,
         LOGWRANGLER_ATHENA_WORKGROUP: ATHENA_WORKGROUP,
+        ...keyEnv,
       },
     });
     this.alertingFunction = alertingFn;
@@ -1021,5 +1085,17 @@ export class LogwranglerStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: `${api.url}logs` });
     new CfnOutput(this, 'SummaryTableName', { value: table.tableName });
     new CfnOutput(this, 'AlertingFailureQueueUrl', { value: failureQueue.queueUrl });
+    if (keySecretArn) {
+      new CfnOutput(this, 'PseudonymiseKeySecretArn', {
+        value: keySecretArn,
+        description: 'Secrets Manager secret holding the pseudonymisation key of both Lambdas (aws secretsmanager get-secret-value --secret-id <arn>)',
+      });
+      if (config.pseudonymiseKeySecretArn) {
+        new CfnOutput(this, 'PseudonymiseKeyReaderRoleArns', {
+          value: [transformRole.roleArn, alertingRole.roleArn].join(','),
+          description: 'Roles that read the imported key secret: allow them in its resource policy (and KMS key policy) when it is in another account',
+        });
+      }
+    }
   }
 }

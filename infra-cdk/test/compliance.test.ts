@@ -13,9 +13,20 @@ function cfnLint(): string {
 
 // Both API auth modes and both delivery variants (JSON stream only; with Parquet streams, their
 // IAM, Glue tables and stream properties), paired to keep the suite fast: the two are independent.
+// Pseudonymisation: the generated key secret (SMG4 suppressed), and an imported secret with its
+// customer-managed KMS key.
 describe.each([
   ['iam', 'JSON stream only', {}],
   ['apiKey', 'with Parquet streams', { logGroups: PARQUET_TEST_LOG_GROUPS }],
+  ['iam', 'pseudonymise with a generated key secret', { pseudonymise: true }],
+  [
+    'apiKey',
+    'pseudonymise with an imported key secret and KMS key',
+    {
+      pseudonymiseKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:logwrangler/pseudonymise-key-AbC123',
+      pseudonymiseKeyKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    },
+  ],
 ])('apiAuth=%s, %s', (apiAuth, _variant, context) => {
   const { stack, template } = synth({ apiAuth, ...context }, { nag: true });
 
