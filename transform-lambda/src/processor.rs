@@ -540,9 +540,11 @@ fn enforce_budget(
         plan.answer = Answer::Dropped;
         let fits_alone = reserved + extra <= budget;
         match overflow_payloads(input, limits, fits_alone) {
+            // The payloads carry every event of the record, so they replace
+            // what the partition split had planned to re-ingest of it.
             Ok((payloads, events)) => {
-                plan.reingest.extend(payloads);
-                plan.reingested_events += events;
+                plan.reingest = payloads;
+                plan.reingested_events = events;
             }
             Err(reason) => *plan = failed(&plan.record_id, reason),
         }

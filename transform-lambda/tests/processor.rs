@@ -406,13 +406,19 @@ async fn failed_reingest_turns_the_record_into_processing_failed() {
 
 /// VPC lines in one hour, `n` per record, `records` records.
 fn big_request(records: usize, per_record: usize) -> (Request, usize) {
+    big_request_over_hours(records, per_record, 1)
+}
+
+/// VPC lines whose start times spread over `hours` hours within each record.
+fn big_request_over_hours(records: usize, per_record: usize, hours: usize) -> (Request, usize) {
     let mut inputs = Vec::new();
     let mut total = 0;
     for r in 0..records {
         let events: Vec<(String, i64, String)> = (0..per_record)
             .map(|i| {
                 total += 1;
-                let line = format!("2 123456789010 eni-{r:08x}{i:09x} 10.0.{}.{} 172.31.16.21 {} 443 6 {} {} 1764000000 1764000060 ACCEPT OK", i % 250, r % 250, 1024 + i, i * 3, i * 1500);
+                let start = 1_764_000_000 - 3600 * (i % hours);
+                let line = format!("2 123456789010 eni-{r:08x}{i:09x} 10.0.{}.{} 172.31.16.21 {} 443 6 {} {} {start} {} ACCEPT OK", i % 250, r % 250, 1024 + i, i * 3, i * 1500, start + 60);
                 (format!("{r}-{i}"), 1_764_000_060_000, line)
             })
             .collect();
@@ -497,6 +503,34 @@ async fn output_over_6_mb_stays_under_the_limit_and_loses_nothing() {
     assert!(
         delivered.values().all(|n| *n == 1),
         "no event delivered twice"
+    );
+}
+
+#[tokio::test]
+async fn mixed_hour_records_that_overflow_are_reingested_once() {
+    // Each record spans three hours (split by partition, two parts
+    // re-ingested) and the batch overflows 6 MB (whole records re-ingested):
+    // a record that overflows must not also keep its partition parts.
+    let (req, total) = big_request_over_hours(60, 1000, 3);
+    let sink = MemoryStream::default();
+    let (response, report) = run(&req, &sink).await;
+    assert!(report.stats.overflow_records > 0, "{report:?}");
+    let in_response: usize = response["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["result"] == "Ok")
+        .map(|e| lines(e).len())
+        .sum();
+    assert_eq!(in_response + report.reingested_events, total);
+    let (delivered, _) = deliver_all(req).await;
+    assert_eq!(delivered.len(), total, "every event delivered");
+    let twice: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "{} delivered twice, e.g. {:?}",
+        twice.len(),
+        twice.first()
     );
 }
 

@@ -31,6 +31,10 @@ pub enum ProcessorFault {
     /// No answer within the invocation timeout; the request never reached
     /// the function (a network timeout), so it had no side effects.
     Timeout,
+    /// The function ran to the end, its re-ingest included, but its answer
+    /// came too late: Firehose retries the batch, so what the first run
+    /// re-ingested arrives twice (duplicates removable by `event_id`).
+    TimeoutAfterRun,
 }
 
 /// The fault settings of a simulator. The default injects nothing.
@@ -48,6 +52,9 @@ pub struct Faults {
     pub processor_errors: Schedule,
     /// Processor attempts that time out (counted over all attempts).
     pub processor_timeouts: Schedule,
+    /// Processor attempts that run to the end and then time out (counted
+    /// over all attempts): the side effects of a run whose answer is lost.
+    pub processor_timeouts_after_run: Schedule,
     /// The first this-many attempts of every invocation answer with a
     /// function error: fewer than the attempts Firehose makes and the batch
     /// recovers, as many and it lands under the error prefix.
@@ -93,10 +100,17 @@ impl FaultState {
     pub fn processor_attempt(&mut self, attempt: u32) -> Option<ProcessorFault> {
         self.attempts += 1;
         let timeout = strikes(self.faults.processor_timeouts, self.attempts, &mut self.rng);
+        let late = strikes(
+            self.faults.processor_timeouts_after_run,
+            self.attempts,
+            &mut self.rng,
+        );
         let error = strikes(self.faults.processor_errors, self.attempts, &mut self.rng)
             || attempt <= self.faults.processor_errors_first_attempts;
         if timeout {
             Some(ProcessorFault::Timeout)
+        } else if late {
+            Some(ProcessorFault::TimeoutAfterRun)
         } else if error {
             Some(ProcessorFault::FunctionError)
         } else {

@@ -505,6 +505,14 @@ impl Simulator {
                     self.shared.clock.advance_by(config.invoke_timeout);
                     Err(InvokeError::Timeout(config.invoke_timeout))
                 }
+                Some(ProcessorFault::TimeoutAfterRun) => {
+                    self.shared.invoking.store(true, Ordering::SeqCst);
+                    // The answer is thrown away: only the side effects remain.
+                    let _late = processor.invoke(&request);
+                    self.shared.invoking.store(false, Ordering::SeqCst);
+                    self.shared.clock.advance_by(config.invoke_timeout);
+                    Err(InvokeError::Timeout(config.invoke_timeout))
+                }
                 Some(ProcessorFault::FunctionError) => Err(InvokeError::Function {
                     error_type: "InjectedFault".into(),
                     message: format!("injected processor error on attempt {attempt}"),
