@@ -10,4 +10,5 @@ pub mod files;
 pub mod firehose;
 pub mod generate;
 pub mod local;
+pub mod soak;
 pub mod stack;

@@ -1,5 +1,6 @@
 //! `loadtest`: the local main job (`demo`), the traffic generator
-//! (`generate`) and the zero-loss proof under faults (`chaos`) of logwrangler.
+//! (`generate`), the zero-loss proof under faults (`chaos`) and the sustained
+//! load run (`soak`) of logwrangler.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 use loadtest::chaos::{self, ChaosArgs};
 use loadtest::demo::{self, DemoArgs};
 use loadtest::generate::{self, DayConfig};
+use loadtest::soak::{self, SoakArgs};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +34,10 @@ enum Command {
     /// lines and invalid UTF-8, with every event accounted for (run with
     /// --release).
     Chaos(ChaosArgs),
+    /// Sustained load for a bounded time: resident memory and invocation
+    /// latency per window, every event in the lake at the end (run with
+    /// --release).
+    Soak(SoakArgs),
     /// Write a generated day as plain log files per log group and stream, with
     /// its ground truth (input for `logwrangler replay`).
     Generate {
@@ -51,6 +57,7 @@ fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Demo(args) => demo::run(&args),
         Command::Chaos(args) => chaos::run(&args),
+        Command::Soak(args) => soak::run(&args),
         Command::Generate { seed, scale, out } => write_day(seed, scale, &out),
     };
     match outcome {
