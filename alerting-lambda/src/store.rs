@@ -352,6 +352,8 @@ impl Store {
             .table_name(&self.table)
             .key("pk", s(format!("CALLQ#{call_id}")))
             .key("sk", s("QUALITY"))
+            // A quality recorded an instant ago by a concurrent delivery must be seen.
+            .consistent_read(true)
             .send()
             .await
             .map_err(err("GetItem (pending quality)"))?;
@@ -401,7 +403,10 @@ impl Store {
             .table_name(&self.table)
             .key_condition_expression("pk = :pk AND begins_with(sk, :leg)")
             .expression_attribute_values(":pk", s(format!("SESSION#{session_id}")))
-            .expression_attribute_values(":leg", s("LEG#"));
+            .expression_attribute_values(":leg", s("LEG#"))
+            // The session summary is recomputed from these right after a leg
+            // write: an eventually consistent read could miss that leg.
+            .consistent_read(true);
         self.query_all(query, "Query (session legs)").await
     }
 

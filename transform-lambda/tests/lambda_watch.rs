@@ -31,7 +31,11 @@ fn function(apis: &Service, extra_env: &[(&str, &str)]) -> std::process::Child {
 #[test]
 fn blueprint_event_through_the_runtime_api() {
     let apis = Service::lambda_apis();
-    let mut child = function(&apis, &[("RUST_LOG", "info")]);
+    let key = "d95d2416c2267c9b846d69d7f7192ca50f0bccbce666cdfd10d5ea9e7339564c";
+    let mut child = function(
+        &apis,
+        &[("RUST_LOG", "info"), ("LOGWRANGLER_PSEUDONYMISE_KEY", key)],
+    );
     let event = std::fs::read(format!(
         "{}/tests/peers/aws-docs/firehose_cwl_testEvent_awsblueprint.json",
         support::ROOT
@@ -79,6 +83,16 @@ fn blueprint_event_through_the_runtime_api() {
         stdout.contains("\"message\":\"processed batch\""),
         "{stdout}"
     );
+    // Counts and ids only: no event text, no key (its id says which key is in use).
+    let logs = format!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    for secret in [
+        "8499846a-88c1-4fb3-bfca-117ec023c5c3",
+        "Checking health of destination",
+        key,
+    ] {
+        assert!(!logs.contains(secret), "{secret} logged: {logs}");
+    }
+    assert!(logs.contains("\"key_id\""), "{logs}");
 }
 
 #[test]
