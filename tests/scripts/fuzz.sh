@@ -6,8 +6,8 @@
 #   tests/scripts/fuzz.sh replay          replay the corpus and fuzz/regressions/ on stable Rust
 #                                         (the `fuzz_corpus` tests `cargo test --workspace` runs too)
 #   tests/scripts/fuzz.sh run SECONDS     replay, then run every target SECONDS with cargo-fuzz on
-#                                         nightly (installs cargo-fuzz when missing); without a
-#                                         nightly toolchain it says so and stops after the replay
+#                                         nightly, one job each (installs nightly with rustup and
+#                                         cargo-fuzz when missing; without rustup it fails)
 #   tests/scripts/fuzz.sh tmin TARGET FILE
 #                                         minimise a crash input into fuzz/regressions/TARGET/
 #
@@ -15,7 +15,8 @@
 # New inputs a run finds go to a scratch corpus (fuzz/work/<target>/, not checked in); crash
 # inputs to fuzz/artifacts/<target>/. A run ends with one summary line per target.
 # Environment: FUZZ_TARGET_DIR, the fuzz build's target dir (default: CARGO_TARGET_DIR, else
-# fuzz/target); FUZZ_RSS_LIMIT_MB (default 2048).
+# fuzz/target); FUZZ_RSS_LIMIT_MB (default 2048); FUZZ_SKIP_REPLAY=1 (run without the replay,
+# when cargo test has just run it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,7 +27,7 @@ RSS_LIMIT_MB="${FUZZ_RSS_LIMIT_MB:-2048}"
 FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/fuzz/target}}"
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -48,6 +49,20 @@ have_nightly() {
     cargo +nightly --version >/dev/null 2>&1
 }
 
+# cargo-fuzz needs nightly Rust: install it with rustup when missing (a minimal profile, about a
+# minute); without rustup, stop with a clear error rather than skip the fuzzing quietly.
+ensure_nightly() {
+    have_nightly && return 0
+    if ! command -v rustup >/dev/null 2>&1; then
+        echo "fuzzing needs a nightly Rust toolchain and rustup is not installed:" \
+            "install nightly Rust, or run 'tests/scripts/fuzz.sh replay' for the stable replay only" >&2
+        exit 1
+    fi
+    echo "== installing the nightly Rust toolchain (rustup, minimal profile)"
+    rustup toolchain install nightly --profile minimal
+    have_nightly || { echo "the nightly toolchain does not run after installing it" >&2; exit 1; }
+}
+
 ensure_cargo_fuzz() {
     if ! cargo fuzz --version >/dev/null 2>&1; then
         echo "== installing cargo-fuzz"
@@ -60,55 +75,61 @@ ensure_cargo_fuzz() {
 # code and an uninstrumented build runs about twice as many executions per second.
 FUZZ_FLAGS=(--release --debug-assertions --sanitizer none --target-dir "$FUZZ_TARGET_DIR")
 
+# Replays the corpus, then fuzzes every target for SECONDS (one job each). A crash does not stop
+# the run: every target gets its time, and the run fails at the end naming the crashed targets.
 run() {
     local seconds="$1"
     [[ "$seconds" =~ ^[0-9]+$ && "$seconds" -gt 0 ]] || usage
-    replay
-    if ! have_nightly; then
-        echo "== no nightly Rust toolchain (rustup toolchain install nightly): fuzzing skipped, corpus replayed"
-        return 0
-    fi
+    [[ "${FUZZ_SKIP_REPLAY:-0}" == 1 ]] || replay
+    ensure_nightly
     ensure_cargo_fuzz
     echo "== building the fuzz targets (nightly)"
     cargo +nightly fuzz build "${FUZZ_FLAGS[@]}"
-    local summary=() target log
+    local summary=() crashed=() target log crashes
     for target in "${TARGETS[@]}"; do
         mkdir -p "fuzz/work/$target" "fuzz/artifacts/$target" "fuzz/regressions/$target"
         log="fuzz/work/$target.log"
         local dict=()
         [[ -f "fuzz/dicts/$target.dict" ]] && dict=("-dict=fuzz/dicts/$target.dict")
         echo "== fuzzing $target for ${seconds}s (log: $log)"
+        crashes=0
         if ! cargo +nightly fuzz run "${FUZZ_FLAGS[@]}" "$target" \
             "fuzz/work/$target" "fuzz/corpus/$target" "fuzz/regressions/$target" -- \
             -max_total_time="$seconds" -rss_limit_mb="$RSS_LIMIT_MB" -timeout=10 \
             -max_len="$(max_len "$target")" -print_final_stats=1 "${dict[@]}" >"$log" 2>&1; then
-            tail -n 60 "$log" >&2
+            crashes=1
+            crashed+=("$target")
+            grep -A 12 -m 1 -E "panicked at|ERROR: libFuzzer" "$log" >&2 || tail -n 40 "$log" >&2
             echo "== $target FAILED: input saved under fuzz/artifacts/$target/;" \
                 "minimise it with: tests/scripts/fuzz.sh tmin $target <file>" >&2
-            return 1
         fi
-        summary+=("$(summarise "$target" "$seconds" "$log")")
+        summary+=("$(summarise "$target" "$seconds" "$log" "$crashes")")
     done
-    echo "== summary (target, seconds, executions, executions/s, corpus units/bytes, coverage, crashes)"
+    echo "== summary (target, seconds, executions, executions/s, new inputs, corpus units/bytes, coverage, crashes)"
     printf '%s\n' "${summary[@]}"
+    if [[ ${#crashed[@]} -gt 0 ]]; then
+        echo "== crashes in: ${crashed[*]} (logs: fuzz/work/<target>.log)" >&2
+        return 1
+    fi
 }
 
-# One line of figures from a libFuzzer log.
+# One line of figures from a libFuzzer log (the last status line when the run crashed).
 summarise() {
-    local target="$1" seconds="$2" log="$3"
-    local done execs rate
-    done="$(grep -E '^#[0-9]+ +DONE' "$log" | tail -n 1 || true)"
+    local target="$1" seconds="$2" log="$3" crashes="$4"
+    local last execs rate added
+    last="$(grep -E '^#[0-9]+ +(DONE|NEW|REDUCE|pulse|INITED)' "$log" | tail -n 1 || true)"
     execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
     rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
+    added="$(sed -n 's/^stat::new_units_added: *//p' "$log" | tail -n 1)"
     local cov corp
-    cov="$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/cov \1 ft \2/p' <<<"$done")"
-    corp="$(sed -n 's/.* corp: \([0-9]*\/[0-9]*[a-zA-Z]*\).*/\1/p' <<<"$done")"
-    echo "$target ${seconds}s execs=${execs:-?} exec/s=${rate:-?} corpus=${corp:-?} ${cov:-?} crashes=0"
+    cov="$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/cov=\1 ft=\2/p' <<<"$last")"
+    corp="$(sed -n 's/.* corp: \([0-9]*\/[0-9]*[a-zA-Z]*\).*/\1/p' <<<"$last")"
+    echo "$target ${seconds}s execs=${execs:-?} exec/s=${rate:-?} new=${added:-?} corpus=${corp:-?} ${cov:-cov=?} crashes=$crashes"
 }
 
 tmin() {
     local target="$1" file="$2"
-    have_nightly || { echo "tmin needs a nightly Rust toolchain" >&2; exit 1; }
+    ensure_nightly
     ensure_cargo_fuzz
     mkdir -p "fuzz/regressions/$target"
     local out
