@@ -823,6 +823,19 @@ mod tests {
             panic!()
         };
         assert_eq!(app.details.as_deref(), Some("plain text"));
+        // Found by fuzzing (app_api_body): a number of many digits read back as a neighbouring
+        // float (7.544534023007993e253 as ...994e253) in builds without serde_json's
+        // float_roundtrip, the Lambda binaries among them (test builds got it from jsonschema);
+        // the workspace now turns it on for every build.
+        let e = &parse(&ev(r#","n":754453402300799199e236"#)).unwrap()[0];
+        let line = e.to_line();
+        let record = through_parser(&line);
+        let Body::App(app) = &record.body else {
+            panic!()
+        };
+        let attributes: Value = serde_json::from_str(app.attributes.as_deref().unwrap()).unwrap();
+        assert_eq!(attributes["n"], e.attributes["n"]);
+        assert_eq!(e.attributes["n"].as_f64(), Some(7.544_534_023_007_993e253));
     }
 
     /// A valid body to mutate.
