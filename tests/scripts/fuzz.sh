@@ -15,14 +15,15 @@
 # New inputs a run finds go to a scratch corpus (fuzz/work/<target>/, not checked in); crash
 # inputs to fuzz/artifacts/<target>/. A run ends with one summary line per target.
 # Environment: FUZZ_TARGET_DIR, the fuzz build's target dir (default: CARGO_TARGET_DIR, else
-# fuzz/target); FUZZ_RSS_LIMIT_MB (default 2048); FUZZ_SKIP_REPLAY=1 (run without the replay,
-# when cargo test has just run it).
+# fuzz/target); FUZZ_TARGETS, the targets `run` fuzzes (default: all five); FUZZ_RSS_LIMIT_MB
+# (default 2048); FUZZ_SKIP_REPLAY=1 (run without the replay, when cargo test has just run it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
-TARGETS=(firehose_request cloudwatch_envelope parse_line app_api_body alert_text)
+ALL_TARGETS=(firehose_request cloudwatch_envelope parse_line app_api_body alert_text)
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 RSS_LIMIT_MB="${FUZZ_RSS_LIMIT_MB:-2048}"
 FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/fuzz/target}}"
 
@@ -117,7 +118,7 @@ run() {
 summarise() {
     local target="$1" seconds="$2" log="$3" crashes="$4"
     local last execs rate added
-    last="$(grep -E '^#[0-9]+ +(DONE|NEW|REDUCE|pulse|INITED)' "$log" | tail -n 1 || true)"
+    last="$(grep -E '^#[0-9]+[[:space:]]+(DONE|NEW|REDUCE|pulse|INITED)' "$log" | tail -n 1 || true)"
     execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
     rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
     added="$(sed -n 's/^stat::new_units_added: *//p' "$log" | tail -n 1)"
