@@ -3,7 +3,7 @@
 #               a generated day (or FILES=your logs) through the Firehose simulator,
 #               the real Lambda binaries and moto_server, with a report; the lake
 #               stays in ./lake
-#   make test   runs the whole test suite (what CI runs)
+#   make test   runs the whole test suite (what CI runs), then fuzzes every target 20 s
 # Both install what they need themselves (Rust components; moto_server, cargo-lambda and
 # cfn-lint into .venv; the CDK app's npm packages into infra-cdk/node_modules).
 
@@ -17,13 +17,18 @@ VENV := .venv
 
 ## Whole test suite: formatting, lints, unit + conformance + property tests, the
 ## local AWS stand-ins (moto_server, cargo lambda watch), the CDK stack (assertions, cdk-nag,
-## cfn-lint); logwrangler/tests/schemas.rs fails when schemas/ is stale.
+## cfn-lint); logwrangler/tests/schemas.rs fails when schemas/ is stale. Then a bounded fuzzing
+## run: every cargo-fuzz target FUZZ_SECONDS (20) on nightly, which the script installs with
+## rustup when missing (FUZZ_SECONDS=0 skips it; the corpus replay stays in cargo test).
+FUZZ_SECONDS ?= 20
+
 test: tools $(VENV)/.installed
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) build --locked -p transform-lambda -p alerting-lambda
 	$(CARGO) test --workspace --locked
 	cd infra-cdk && npm ci --no-audit --no-fund && npm test
+	@if [ "$(FUZZ_SECONDS)" != 0 ]; then FUZZ_SKIP_REPLAY=1 tests/scripts/fuzz.sh run $(FUZZ_SECONDS); fi
 
 ## The main job: a generated day (or your own log files: FILES="dir or files") through the
 ## local pipeline (design section 9), a report on the terminal, the lake left in ./lake.

@@ -526,10 +526,16 @@ fn athena_query(record: &Record<'_>, database: &str) -> String {
 
 /// Writes `label: value`, the value clipped and its continuation lines
 /// indented under the value (so no line of a logged value starts at column 0).
+/// The value is sanitised first: one of nothing but control, escape or
+/// invisible characters is no value, not a label with nothing after it.
 fn field(out: &mut String, label: &str, value: Option<&str>) {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+    let Some(value) = value.map(|v| sanitize_body(v, usize::MAX)) else {
         return;
     };
+    let value = value.trim();
+    if value.is_empty() {
+        return;
+    }
     let value = clip(value, MAX_VALUE_LEN, "...");
     let value = value.replace("\r\n", "\n");
     let _ = write!(out, "{:<width$}", format!("{label}:"), width = LABEL_WIDTH);
@@ -1097,6 +1103,18 @@ mod tests {
             a.body
         );
         assert!(!a.subject.contains('\n'));
+    }
+
+    #[test]
+    fn values_of_nothing_printable_write_no_label() {
+        // Found by fuzzing (alert_text): an unparsed line of NULs was written as a `Line:` label
+        // with nothing after it once the body was sanitised.
+        for raw in ["\0\0\0", "\u{1b}[0m\u{200b}\u{7}"] {
+            let a = alert(&parse(raw, "ev-1"), 0);
+            assert!(!a.body.contains("\nLine:"), "{raw:?}: {}", a.body);
+        }
+        let a = alert(&parse("\0ok\u{200b}", "ev-1"), 0);
+        assert!(a.body.contains(&labelled("Line", "ok")), "{}", a.body);
     }
 
     #[test]

@@ -7,9 +7,9 @@
 //! | key | type | rule |
 //! |---|---|---|
 //! | `log_level` | string, required | a level or alias, case-insensitive ([`Severity::from_level`]: `FATAL`, `crit`, `warn`, `err`, `Information`, ...); kept as given |
-//! | `message` | string, required | not blank; at most [`ApiLimits::max_message_bytes`] (32 KiB) |
+//! | `message` | string, required | not blank, not `-` (the lake's null); at most [`ApiLimits::max_message_bytes`] (32 KiB) |
 //! | `source_application` | string, required | 1 to 128 characters of `A-Z a-z 0-9 . _ : / -`, starting with a letter or digit (it becomes a DynamoDB key and an S3-safe value) |
-//! | `details` | any JSON, optional | serialised at most [`ApiLimits::max_details_bytes`] (64 KiB); `null` is absent |
+//! | `details` | any JSON, optional | serialised at most [`ApiLimits::max_details_bytes`] (64 KiB); `null`, `""` and `"-"` are absent |
 //! | `timestamp` | string or number, optional | ISO 8601, or epoch milliseconds (a number below 10^11 is refused: it is almost surely seconds); `null` or absent: the request time |
 //! | any other key | any JSON | kept in `attributes`, in order |
 //!
@@ -292,7 +292,8 @@ impl Context<'_> {
                 ),
             )
         })?;
-        if message.trim().is_empty() {
+        // `-` is the lake's null (design section 4): such a message would be stored as none.
+        if message.trim().is_empty() || message == "-" {
             return Err(ApiError::invalid(path("message"), "must not be empty"));
         }
         if message.len() > self.limits.max_message_bytes {
@@ -315,7 +316,9 @@ impl Context<'_> {
             ));
         }
         let details = match object.shift_remove("details") {
+            // `""` and `"-"` read as null in the lake: absent, like `null`.
             None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() || s == "-" => None,
             Some(details) => {
                 let size = details.to_string().len();
                 if size > self.limits.max_details_bytes {
@@ -541,6 +544,11 @@ mod tests {
                 "must not be empty",
             ),
             (
+                r#"{"log_level":"info","message":"-","source_application":"a"}"#.into(),
+                "message",
+                "must not be empty",
+            ),
+            (
                 r#"{"log_level":"info","message":"m","source_application":{}}"#.into(),
                 "source_application",
                 "must be a string, not an object",
@@ -669,6 +677,11 @@ mod tests {
         ))
         .unwrap()[0];
         assert_eq!(e.details, None);
+        // Empty and `-` details read as null in the lake: absent, as null is.
+        for absent in ["\"\"", "\"-\""] {
+            let e = &parse(&ev(&format!(",\"details\":{absent}"))).unwrap()[0];
+            assert_eq!(e.details, None, "{absent}");
+        }
         let keys: Vec<_> = e.attributes.keys().map(String::as_str).collect();
         assert_eq!(keys, ["region", "n", "tags", "nested"]);
         assert_eq!(e.attributes["nested"], json!({"k": null}));
@@ -810,6 +823,19 @@ mod tests {
             panic!()
         };
         assert_eq!(app.details.as_deref(), Some("plain text"));
+        // Found by fuzzing (app_api_body): a number of many digits read back as a neighbouring
+        // float (7.544534023007993e253 as ...994e253) in builds without serde_json's
+        // float_roundtrip, the Lambda binaries among them (test builds got it from jsonschema);
+        // the workspace now turns it on for every build.
+        let e = &parse(&ev(r#","n":754453402300799199e236"#)).unwrap()[0];
+        let line = e.to_line();
+        let record = through_parser(&line);
+        let Body::App(app) = &record.body else {
+            panic!()
+        };
+        let attributes: Value = serde_json::from_str(app.attributes.as_deref().unwrap()).unwrap();
+        assert_eq!(attributes["n"], e.attributes["n"]);
+        assert_eq!(e.attributes["n"].as_f64(), Some(7.544_534_023_007_993e253));
     }
 
     /// A valid body to mutate.

@@ -520,10 +520,12 @@ fn enforce_budget(
     stats: &mut Stats,
 ) {
     let budget = limits.response_budget();
-    // Every record needs at least a small entry and a comma: reserve those first.
+    // Every record needs at least a small entry and a comma: reserve those first. The longest
+    // small entry, `ProcessingFailed`: a `Dropped` record whose re-ingest fails is answered so
+    // (`response_json`), and that must not push a response carrying data over the budget.
     let small: Vec<usize> = records
         .iter()
-        .map(|r| entry_json(&r.record_id, &Answer::Dropped).len() + 1)
+        .map(|r| entry_json(&r.record_id, &Answer::ProcessingFailed(String::new())).len() + 1)
         .collect();
     let reserved = WRAPPER_BYTES + small.iter().sum::<usize>();
     let mut used = reserved;
@@ -531,7 +533,7 @@ fn enforce_budget(
         if !matches!(plan.answer, Answer::Ok { .. }) {
             continue;
         }
-        let extra = entry_json(&plan.record_id, &plan.answer).len() + 1 - small;
+        let extra = (entry_json(&plan.record_id, &plan.answer).len() + 1).saturating_sub(small);
         if used + extra <= budget {
             used += extra;
             continue;

@@ -143,11 +143,13 @@ pub async fn reingest(
 
 /// The real Firehose client, created on first use: most invocations never
 /// re-ingest, and loading the AWS configuration would only slow the cold start.
+#[cfg(feature = "aws")]
 #[derive(Debug, Default)]
 pub struct FirehoseSink {
     client: tokio::sync::OnceCell<aws_sdk_firehose::Client>,
 }
 
+#[cfg(feature = "aws")]
 impl FirehoseSink {
     /// A sink that loads the AWS configuration (`AWS_ENDPOINT_URL` included) when first used.
     pub fn lazy() -> Self {
@@ -171,6 +173,7 @@ impl FirehoseSink {
     }
 }
 
+#[cfg(feature = "aws")]
 impl RecordSink for FirehoseSink {
     fn put_record_batch(
         &self,

@@ -29,11 +29,13 @@ pub trait SecretStore {
 /// Secrets Manager through aws-sdk-secretsmanager. The client is created on
 /// first use: a function without a key secret never loads the AWS
 /// configuration for it (no cold-start cost).
+#[cfg(feature = "aws")]
 #[derive(Debug, Default)]
 pub struct SecretsManager {
     client: tokio::sync::OnceCell<aws_sdk_secretsmanager::Client>,
 }
 
+#[cfg(feature = "aws")]
 impl SecretsManager {
     /// A store that loads the AWS configuration (`AWS_ENDPOINT_URL` included) when first used.
     pub fn lazy() -> Self {
@@ -62,6 +64,7 @@ impl SecretsManager {
     }
 }
 
+#[cfg(feature = "aws")]
 impl SecretStore for SecretsManager {
     fn secret_string(&self, id: &str) -> impl Future<Output = Result<String, String>> + Send {
         let id = id.to_owned();

@@ -1,0 +1,13 @@
+//! Fuzz target: lines through the line parser, the first byte choosing auto detection or a forced
+//! or mapped log_type. The invariants are those of `logwrangler::fuzzing::check_parse_line`; the
+//! stable corpus replay runs the same check.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(violation) = logwrangler::fuzzing::check_parse_line(data) {
+        panic!("{violation}");
+    }
+});
