@@ -1,5 +1,5 @@
-//! `loadtest`: the local main job (`demo`) and the traffic generator
-//! (`generate`) of logwrangler.
+//! `loadtest`: the local main job (`demo`), the traffic generator
+//! (`generate`) and the benchmarks (`bench`) of logwrangler.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use loadtest::bench::{self, BenchArgs};
 use loadtest::demo::{self, DemoArgs};
 use loadtest::generate::{self, DayConfig};
 
@@ -26,6 +27,9 @@ enum Command {
     /// Run a generated day through the local pipeline (Firehose simulator, the
     /// real Lambda binaries, moto_server), print a report, leave the lake on disk.
     Demo(DemoArgs),
+    /// Performance: transform vs floor, ours vs VRL, Lambda memory, cold start
+    /// and cost (run with --release).
+    Bench(BenchArgs),
     /// Write a generated day as plain log files per log group and stream, with
     /// its ground truth (input for `logwrangler replay`).
     Generate {
@@ -44,6 +48,7 @@ enum Command {
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Demo(args) => demo::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Generate { seed, scale, out } => write_day(seed, scale, &out),
     };
     match outcome {
