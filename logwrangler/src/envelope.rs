@@ -53,8 +53,20 @@ pub fn gunzip_capped(data: &[u8], cap: usize) -> Result<Cow<'_, [u8]>, DecodeErr
     if !data.starts_with(&GZIP_MAGIC) {
         return Ok(Cow::Borrowed(data));
     }
-    let mut out = Vec::with_capacity((data.len() * 8).min(cap));
-    let decoder = flate2::read::MultiGzDecoder::new(data);
+    // The trailer states the (last member's) size: allocate once, exactly, when
+    // it is plausible (deflate expands at most about 1032 times).
+    let stated = data
+        .last_chunk::<4>()
+        .map_or(0, |size| u32::from_le_bytes(*size) as usize);
+    let size = if stated <= data.len().saturating_mul(1032) {
+        stated
+    } else {
+        data.len() * 8
+    };
+    // One spare byte: `read_to_end` then sees the end without growing the buffer.
+    let mut out = Vec::with_capacity(size.min(cap) + 1);
+    // The bufread decoder reads the slice in place (no intermediate buffer).
+    let decoder = flate2::bufread::MultiGzDecoder::new(data);
     decoder
         .take(cap as u64 + 1)
         .read_to_end(&mut out)
