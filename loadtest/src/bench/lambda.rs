@@ -244,10 +244,11 @@ struct Invocation {
     invocation_ms: f64,
 }
 
+/// An HTTP response with an in-memory body.
+type Answer = Response<std::io::Cursor<Vec<u8>>>;
+
 /// A successful `PutRecordBatch` answer for a Firehose call, with the number of records.
-fn firehose_answer(
-    request: &mut tiny_http::Request,
-) -> Result<Option<(Response<std::io::Cursor<Vec<u8>>>, usize)>> {
+fn firehose_answer(request: &mut tiny_http::Request) -> Result<Option<(Answer, usize)>> {
     let is_put = request
         .headers()
         .iter()

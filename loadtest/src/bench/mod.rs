@@ -732,12 +732,11 @@ impl Figures {
                     out,
                     "  VmHWM of the release transform-lambda binary after a {} byte request ({} byte response, \
                      {} records re-ingested through PutRecordBatch, {:.0} ms); cold start = process start to \
-                     its first GET {} (median of {}, {:.1}..{:.1} ms)",
+                     its first GET /2018-06-01/runtime/invocation/next (median of {}, {:.1}..{:.1} ms)",
                     l.request_bytes,
                     l.response_bytes,
                     l.reingested_records,
                     l.invocation_ms,
-                    "/2018-06-01/runtime/invocation/next",
                     l.cold_starts,
                     l.cold_start_range_ms.0,
                     l.cold_start_range_ms.1,
