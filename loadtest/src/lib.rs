@@ -4,6 +4,7 @@
 //! local stack (moto_server, `cargo lambda watch`) they run against.
 
 pub mod alerting;
+pub mod bench;
 pub mod chaos;
 pub mod demo;
 pub mod files;

@@ -1,6 +1,6 @@
 //! `loadtest`: the local main job (`demo`), the traffic generator
-//! (`generate`), the zero-loss proof under faults (`chaos`) and the sustained
-//! load run (`soak`) of logwrangler.
+//! (`generate`), the zero-loss proof under faults (`chaos`), the sustained
+//! load run (`soak`) and the benchmarks (`bench`) of logwrangler.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use loadtest::bench::{self, BenchArgs};
 use loadtest::chaos::{self, ChaosArgs};
 use loadtest::demo::{self, DemoArgs};
 use loadtest::generate::{self, DayConfig};
@@ -38,6 +39,9 @@ enum Command {
     /// latency per window, every event in the lake at the end (run with
     /// --release).
     Soak(SoakArgs),
+    /// Performance: transform vs floor, ours vs VRL, Lambda memory, cold start
+    /// and cost (run with --release).
+    Bench(BenchArgs),
     /// Write a generated day as plain log files per log group and stream, with
     /// its ground truth (input for `logwrangler replay`).
     Generate {
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Chaos(args) => chaos::run(&args),
         Command::Soak(args) => soak::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Generate { seed, scale, out } => write_day(seed, scale, &out),
     };
     match outcome {

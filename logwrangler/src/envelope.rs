@@ -6,9 +6,10 @@
 //! and JSON nesting is bounded by serde_json's recursion limit.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
-use std::io::Read;
 
+use flate2::{Crc, Decompress, FlushDecompress, Status};
 use serde::{Deserialize, Serialize};
 
 /// The two magic bytes of a gzip member.
@@ -47,22 +48,113 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-/// Decompresses `data` when it starts with the gzip magic, refusing to produce
-/// more than `cap` bytes; other data is returned as is.
+/// Decompresses `data` when it starts with the gzip magic (every member of
+/// it), refusing to produce more than `cap` bytes; other data is returned as is.
+///
+/// The inflate state is one per thread, reset between records: setting one
+/// up costs about as much as inflating a small record, and allocating one per
+/// record fragments the heap of an invocation that decodes thousands.
 pub fn gunzip_capped(data: &[u8], cap: usize) -> Result<Cow<'_, [u8]>, DecodeError> {
+    thread_local! {
+        static INFLATE: RefCell<Decompress> = RefCell::new(Decompress::new(false));
+    }
     if !data.starts_with(&GZIP_MAGIC) {
         return Ok(Cow::Borrowed(data));
     }
-    let mut out = Vec::with_capacity((data.len() * 8).min(cap));
-    let decoder = flate2::read::MultiGzDecoder::new(data);
-    decoder
-        .take(cap as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| DecodeError::Gzip(e.to_string()))?;
+    // The trailer states the (last member's) size: allocate once, exactly, when
+    // it is plausible (deflate expands at most about 1032 times).
+    let stated = data
+        .last_chunk::<4>()
+        .map_or(0, |size| u32::from_le_bytes(*size) as usize);
+    let size = if stated <= data.len().saturating_mul(1032) {
+        stated
+    } else {
+        data.len() * 4
+    };
+    let mut out = Vec::with_capacity(size.min(cap) + 1);
+    let mut rest = data;
+    INFLATE.with_borrow_mut(|inflate| {
+        while !rest.is_empty() {
+            let used = inflate_member(inflate, rest, &mut out, cap)?;
+            rest = &rest[used..];
+        }
+        Ok(Cow::Owned(out))
+    })
+}
+
+/// Inflates the gzip member at the start of `data` onto `out` (checking its
+/// CRC and size); returns the member's length.
+fn inflate_member(
+    inflate: &mut Decompress,
+    data: &[u8],
+    out: &mut Vec<u8>,
+    cap: usize,
+) -> Result<usize, DecodeError> {
+    let corrupt = |why: &str| DecodeError::Gzip(why.to_owned());
+    let header = gzip_header_len(data).ok_or_else(|| corrupt("invalid gzip header"))?;
+    let body = &data[header..];
+    let start = out.len();
+    inflate.reset(false);
+    loop {
+        if out.len() > cap {
+            return Err(DecodeError::TooLarge { cap });
+        }
+        if out.len() == out.capacity() {
+            // Grow by doubling, never past one byte over the cap.
+            out.reserve_exact((cap + 1 - out.len()).min(out.len().max(32 * 1024)));
+        }
+        let (read, written) = (inflate.total_in(), inflate.total_out());
+        let status = inflate
+            .decompress_vec(&body[read as usize..], out, FlushDecompress::None)
+            .map_err(|e| DecodeError::Gzip(e.to_string()))?;
+        if status == Status::StreamEnd {
+            break;
+        }
+        if inflate.total_in() == read && inflate.total_out() == written {
+            return Err(corrupt("unexpected end of the deflate stream"));
+        }
+    }
     if out.len() > cap {
         return Err(DecodeError::TooLarge { cap });
     }
-    Ok(Cow::Owned(out))
+    let end = header + inflate.total_in() as usize;
+    let trailer = data
+        .get(end..end + 8)
+        .ok_or_else(|| corrupt("the gzip trailer is missing"))?;
+    let mut crc = Crc::new();
+    crc.update(&out[start..]);
+    if trailer[..4] != crc.sum().to_le_bytes()
+        || trailer[4..] != ((out.len() - start) as u32).to_le_bytes()
+    {
+        return Err(corrupt("CRC or size mismatch"));
+    }
+    Ok(end + 8)
+}
+
+/// Length of the gzip member header at the start of `data` (RFC 1952), if it is one.
+fn gzip_header_len(data: &[u8]) -> Option<usize> {
+    const FHCRC: u8 = 2;
+    const FEXTRA: u8 = 4;
+    const FNAME: u8 = 8;
+    const FCOMMENT: u8 = 16;
+    if data.len() < 10 || data[..2] != GZIP_MAGIC || data[2] != 8 {
+        return None;
+    }
+    let flags = data[3];
+    let mut at = 10;
+    if flags & FEXTRA != 0 {
+        let extra = data.get(at..at + 2)?;
+        at += 2 + usize::from(u16::from_le_bytes([extra[0], extra[1]]));
+    }
+    for flag in [FNAME, FCOMMENT] {
+        if flags & flag != 0 {
+            at += memchr::memchr(0, data.get(at..)?)? + 1;
+        }
+    }
+    if flags & FHCRC != 0 {
+        at += 2;
+    }
+    (at <= data.len()).then_some(at)
 }
 
 /// One CloudWatch Logs event inside an envelope.
@@ -174,6 +266,41 @@ mod tests {
             gunzip_capped(&[0x1f, 0x8b, 1, 2, 3], 100),
             Err(DecodeError::Gzip(_))
         ));
+    }
+
+    #[test]
+    fn gunzips_every_member_with_header_fields_and_refuses_damage() {
+        let first = b"first member ".repeat(50);
+        let second = b"second member".repeat(3000);
+        let mut named = Vec::new();
+        let mut encoder = flate2::GzBuilder::new()
+            .filename("x.log")
+            .comment("c")
+            .extra(vec![1, 2, 3])
+            .write(&mut named, flate2::Compression::default());
+        encoder.write_all(&second).unwrap();
+        encoder.finish().unwrap();
+        let mut both = gzip(&first);
+        both.extend_from_slice(&named);
+        let mut plain = first.clone();
+        plain.extend_from_slice(&second);
+        // Twice: the reused state starts clean.
+        for _ in 0..2 {
+            assert_eq!(gunzip_capped(&both, 1 << 20).unwrap().as_ref(), &plain[..]);
+        }
+        let truncated = &both[..both.len() - 20];
+        assert!(matches!(
+            gunzip_capped(truncated, 1 << 20),
+            Err(DecodeError::Gzip(_))
+        ));
+        let mut flipped = gzip(&first);
+        let at = flipped.len() - 6;
+        flipped[at] ^= 1;
+        assert!(matches!(
+            gunzip_capped(&flipped, 1 << 20),
+            Err(DecodeError::Gzip(_))
+        ));
+        assert_eq!(gunzip_capped(&gzip(b""), 10).unwrap().as_ref(), b"");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! defaults of design section 8 are built in (`rules/default_rules.json`) and an
 //! operator's file is evaluated before them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -12,6 +13,8 @@ use serde_json::Value;
 
 use crate::detect::ConfigError;
 use crate::record::{Body, LogType, Record, Severity};
+
+mod field;
 
 /// The built-in rules (design section 8).
 pub const DEFAULT_RULES_JSON: &str = include_str!("../rules/default_rules.json");
@@ -120,7 +123,7 @@ impl Rules {
 
     /// Applies the first matching rule, else the record's natural level.
     pub fn classify(&self, record: &Record<'_>) -> Classification<'_> {
-        let mut view = FieldView { record, json: None };
+        let mut view = FieldView { record };
         for rule in &self.rules {
             if rule.matches(&mut view) {
                 return Classification {
@@ -199,28 +202,33 @@ impl Rule {
 }
 
 /// Field lookup for rules: Pexip records answer from their pairs directly (the
-/// hot case); other types are serialised once, lazily, when a rule asks.
+/// hot case); other types look up the one field a rule asks for, as it
+/// appears in the record's JSON, without serialising the rest.
 struct FieldView<'r, 'a> {
     record: &'r Record<'a>,
-    json: Option<Value>,
 }
 
 impl FieldView<'_, '_> {
-    fn get(&mut self, name: &str) -> Option<String> {
+    /// The value of a field as text, borrowed from the record where it can be.
+    fn get(&mut self, name: &str) -> Option<Cow<'_, str>> {
         if let Body::PexipSupport(p) = &self.record.body {
             return match name {
-                "name" => Some(p.name.to_string()),
-                "message" => p.message.as_deref().map(str::to_owned),
-                "level" => Some(p.level.to_string()),
-                "node" => Some(p.node.to_string()),
-                other => p.fields.get(other).map(str::to_owned),
+                "name" => Some(Cow::Borrowed(&p.name)),
+                "message" => p.message.as_deref().map(Cow::Borrowed),
+                "level" => Some(Cow::Borrowed(&p.level)),
+                "node" => Some(Cow::Borrowed(&p.node)),
+                other => p.fields.get(other).map(Cow::Borrowed),
             };
         }
-        let json = self.json.get_or_insert_with(|| self.record.to_value());
-        match json.get(name)? {
-            Value::String(s) => Some(s.clone()),
+        let value = match field::field(self.record, name) {
+            Ok(value) => value,
+            // Records serialise as JSON objects; should one ever not, read it whole.
+            Err(_) => self.record.to_value().get(name).cloned(),
+        };
+        match value? {
+            Value::String(s) => Some(Cow::Owned(s)),
             Value::Null => None,
-            other => Some(other.to_string()),
+            other => Some(Cow::Owned(other.to_string())),
         }
     }
 }

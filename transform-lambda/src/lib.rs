@@ -65,13 +65,14 @@ pub async fn process<S: RecordSink>(
     config: &Config,
     sink: Option<&S>,
 ) -> (Vec<u8>, Report) {
-    let plan = processor::plan(request, &config.parser, &config.limits);
+    let mut plan = processor::plan(request, &config.parser, &config.limits);
+    // The payloads move out of the plan (the response needs only the answers).
     let mut owners = Vec::new();
     let mut payloads = Vec::new();
-    for (index, record) in plan.records.iter().enumerate() {
-        for payload in &record.reingest {
+    for (index, record) in plan.records.iter_mut().enumerate() {
+        for payload in std::mem::take(&mut record.reingest) {
             owners.push(index);
-            payloads.push(payload.clone());
+            payloads.push(payload);
         }
     }
     let mut report = Report {

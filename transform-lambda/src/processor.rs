@@ -11,11 +11,12 @@
 //! re-ingest finally fails (Firehose then keeps it under the error prefix).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use logwrangler::envelope::{self, CloudWatchEnvelope, DecodeError, LogEvent, Payload};
 use logwrangler::parser::derived_event_id;
 use logwrangler::partition::PartitionKey;
@@ -181,18 +182,50 @@ struct Group {
 }
 
 /// Plans every record of a request.
+///
+/// The response budget is kept record by record, in input order: every
+/// record first reserves a small entry, then each `Ok` entry that still fits
+/// takes its place; one that does not is re-ingested (whole when it would fit
+/// another invocation's response, else split in halves) and answered
+/// `Dropped`. Deciding while the record is still decoded means its typed data
+/// is dropped at once and its payloads come from the events in hand, so an
+/// invocation never holds more typed output than one response can carry.
 pub fn plan(request: &Request, parser: &LineParser, limits: &Limits) -> Plan {
     let mut stats = Stats {
         records_in: request.records.len(),
         ..Stats::default()
     };
-    let mut records: Vec<RecordPlan> = request
+    // Every record needs at least a small entry and a comma: reserve those first,
+    // sized as the longest one (`ProcessingFailed`: any record may end up failed
+    // when its re-ingest does not go through).
+    let small: Vec<usize> = request
         .records
         .iter()
-        .map(|record| plan_record(record, parser, limits, &mut stats))
+        .map(|r| entry_len(&r.record_id, &Answer::ProcessingFailed(String::new())) + 1)
         .collect();
-    enforce_budget(&mut records, request, limits, &mut stats);
+    let reserved = WRAPPER_BYTES + small.iter().sum::<usize>();
+    let mut budget = Budget {
+        limit: limits.response_budget(),
+        reserved,
+        used: reserved,
+    };
+    let records = request
+        .records
+        .iter()
+        .zip(small)
+        .map(|(record, small)| plan_record(record, parser, limits, &mut stats, small, &mut budget))
+        .collect();
     Plan { records, stats }
+}
+
+/// The response budget while records are planned.
+struct Budget {
+    /// Bytes the response may use.
+    limit: usize,
+    /// Bytes reserved for every record's smallest entry and the wrapper.
+    reserved: usize,
+    /// Bytes used so far (the reservation included).
+    used: usize,
 }
 
 fn failed(record_id: &str, reason: impl Into<String>) -> RecordPlan {
@@ -225,6 +258,8 @@ fn plan_record(
     parser: &LineParser,
     limits: &Limits,
     stats: &mut Stats,
+    small: usize,
+    budget: &mut Budget,
 ) -> RecordPlan {
     let data = match decode_data(record, limits) {
         Ok(data) => data,
@@ -277,7 +312,24 @@ fn plan_record(
             }
         }
     }
-    plan
+    let extra = (entry_len(&plan.record_id, &plan.answer) + 1).saturating_sub(small);
+    if budget.used + extra <= budget.limit {
+        budget.used += extra;
+        return plan;
+    }
+    stats.overflow_records += 1;
+    plan.answer = Answer::Dropped;
+    let fits_alone = budget.reserved + extra <= budget.limit;
+    match overflow_payloads(&decoded, record, limits, fits_alone) {
+        // The payloads carry every event of the record, so they replace what
+        // the partition split had planned to re-ingest of it.
+        Ok((payloads, events)) => {
+            plan.reingest = payloads;
+            plan.reingested_events = events;
+            plan
+        }
+        Err(reason) => failed(&record.record_id, reason),
+    }
 }
 
 /// Parses every event of a record and groups the typed lines by partition, in
@@ -291,6 +343,9 @@ fn transform_events(
 ) -> Vec<Group> {
     let mut parser = parser.clone();
     let mut groups: Vec<Group> = Vec::new();
+    // The first partition usually gets every event: size its buffer for all of
+    // them so it is not copied over and over while it grows.
+    let mut first_capacity = Some(typed_size_estimate(decoded));
     let mut emit = |index: usize, line: &str, ctx: &EventContext<'_>, stats: &mut Stats| {
         let (line, truncated) = truncate(line, limits.max_line_bytes);
         if truncated {
@@ -314,7 +369,7 @@ fn transform_events(
             None => {
                 groups.push(Group {
                     keys,
-                    ndjson: Vec::with_capacity(8192),
+                    ndjson: Vec::with_capacity(first_capacity.take().unwrap_or(8192)),
                     events: Vec::new(),
                 });
                 groups.last_mut().expect("just pushed")
@@ -356,6 +411,26 @@ fn transform_events(
         }
     }
     groups
+}
+
+/// About how many bytes of typed JSON a record's events become (the envelope
+/// columns add some 200 bytes per event, and typed columns with their names run
+/// to about twice the line), at most what one response can carry.
+fn typed_size_estimate(decoded: &Decoded<'_>) -> usize {
+    let (lines, events) = match &decoded.envelope {
+        Some(env) => (
+            env.log_events
+                .iter()
+                .map(|e| e.message.len())
+                .sum::<usize>(),
+            env.log_events.len(),
+        ),
+        None => (
+            decoded.direct.iter().map(|l| l.len()).sum(),
+            decoded.direct.len(),
+        ),
+    };
+    (lines * 2 + events * 200).min(LAMBDA_RESPONSE_LIMIT)
 }
 
 /// Cuts a line to at most `max` bytes on a character boundary; true when it
@@ -449,121 +524,108 @@ fn encode_envelope(
         }
     };
     let json = serde_json::to_vec(&env).expect("envelopes serialise");
-    let mut encoder = flate2::write::GzEncoder::new(
-        Vec::with_capacity(json.len() / 4),
-        flate2::Compression::fast(),
-    );
-    encoder
-        .write_all(&json)
-        .expect("writing to a Vec cannot fail");
-    encoder.finish().expect("writing to a Vec cannot fail")
+    gzip_fast(&json)
+}
+
+/// gzip at the fast level through one deflate state per thread, reset
+/// between payloads: setting a deflate state up (some 300 KB, zeroed) costs
+/// more than compressing a typical payload, and an invocation may write
+/// thousands of them.
+fn gzip_fast(data: &[u8]) -> Vec<u8> {
+    thread_local! {
+        static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::fast(), false));
+    }
+    // Header: magic, deflate, no flags, no time, no extra flags, unknown OS.
+    let mut out = Vec::with_capacity(data.len() / 4 + 64);
+    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    DEFLATE.with_borrow_mut(|deflate| {
+        deflate.reset();
+        loop {
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.len().max(4096));
+            }
+            let read = deflate.total_in() as usize;
+            let status = deflate
+                .compress_vec(&data[read..], &mut out, FlushCompress::Finish)
+                .expect("deflating from memory into memory cannot fail");
+            if status == Status::StreamEnd {
+                break;
+            }
+        }
+    });
+    let mut crc = Crc::new();
+    crc.update(data);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
 }
 
 fn is_header_line(line: &[u8]) -> bool {
     line.starts_with(b"#") || line.starts_with(b"version ") || line.starts_with(b"date,time,")
 }
 
-/// The JSON of one response entry.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResponseEntry<'a> {
-    record_id: &'a str,
-    result: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<Metadata>,
+/// Appends the JSON of one response entry to `out`, exactly as serde_json
+/// writes `{"recordId", "result", "data", "metadata": {"partitionKeys"}}`
+/// (data and metadata only on `Ok`). The data is base64-encoded straight into
+/// `out`: base64 needs no JSON escaping, so the largest part of the response
+/// is written once, without an intermediate string.
+fn write_entry(out: &mut Vec<u8>, record_id: &str, answer: &Answer) {
+    out.extend_from_slice(b"{\"recordId\":");
+    serde_json::to_writer(&mut *out, record_id).expect("strings serialise");
+    match answer {
+        Answer::Ok { data, keys } => {
+            out.extend_from_slice(b",\"result\":\"Ok\",\"data\":\"");
+            let start = out.len();
+            out.resize(start + base64_len(data.len()), 0);
+            BASE64
+                .encode_slice(data, &mut out[start..])
+                .expect("the slot is sized for the encoding");
+            out.extend_from_slice(b"\",\"metadata\":{\"partitionKeys\":");
+            serde_json::to_writer(&mut *out, keys).expect("partition keys serialise");
+            out.extend_from_slice(b"}}");
+        }
+        Answer::Dropped => out.extend_from_slice(b",\"result\":\"Dropped\"}"),
+        Answer::ProcessingFailed(_) => out.extend_from_slice(b",\"result\":\"ProcessingFailed\"}"),
+    }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Metadata {
-    partition_keys: PartitionKey,
+/// The size of what [`write_entry`] writes, without encoding the data.
+fn entry_len(record_id: &str, answer: &Answer) -> usize {
+    let mut frame = Vec::with_capacity(192 + record_id.len());
+    match answer {
+        Answer::Ok { data, keys } => {
+            let empty = Answer::Ok {
+                data: Vec::new(),
+                keys: *keys,
+            };
+            write_entry(&mut frame, record_id, &empty);
+            frame.len() + base64_len(data.len())
+        }
+        other => {
+            write_entry(&mut frame, record_id, other);
+            frame.len()
+        }
+    }
 }
 
-fn entry_json(record_id: &str, answer: &Answer) -> Vec<u8> {
-    let entry = match answer {
-        Answer::Ok { data, keys } => ResponseEntry {
-            record_id,
-            result: "Ok",
-            data: Some(BASE64.encode(data)),
-            metadata: Some(Metadata {
-                partition_keys: *keys,
-            }),
-        },
-        Answer::Dropped => ResponseEntry {
-            record_id,
-            result: "Dropped",
-            data: None,
-            metadata: None,
-        },
-        Answer::ProcessingFailed(_) => ResponseEntry {
-            record_id,
-            result: "ProcessingFailed",
-            data: None,
-            metadata: None,
-        },
-    };
-    serde_json::to_vec(&entry).expect("response entries serialise")
+/// Length of the padded base64 of `n` bytes.
+fn base64_len(n: usize) -> usize {
+    n.div_ceil(3) * 4
 }
 
 /// Size of the response wrapper `{"records":[` + `]}`.
 const WRAPPER_BYTES: usize = 14;
-
-/// Keeps the response under the budget: `Ok` entries that do not fit are
-/// re-ingested (whole when they would fit another response, else split in
-/// halves) and answered `Dropped`.
-fn enforce_budget(
-    records: &mut [RecordPlan],
-    request: &Request,
-    limits: &Limits,
-    stats: &mut Stats,
-) {
-    let budget = limits.response_budget();
-    // Every record needs at least a small entry and a comma: reserve those first. The longest
-    // small entry, `ProcessingFailed`: a `Dropped` record whose re-ingest fails is answered so
-    // (`response_json`), and that must not push a response carrying data over the budget.
-    let small: Vec<usize> = records
-        .iter()
-        .map(|r| entry_json(&r.record_id, &Answer::ProcessingFailed(String::new())).len() + 1)
-        .collect();
-    let reserved = WRAPPER_BYTES + small.iter().sum::<usize>();
-    let mut used = reserved;
-    for ((plan, input), small) in records.iter_mut().zip(&request.records).zip(small) {
-        if !matches!(plan.answer, Answer::Ok { .. }) {
-            continue;
-        }
-        let extra = (entry_json(&plan.record_id, &plan.answer).len() + 1).saturating_sub(small);
-        if used + extra <= budget {
-            used += extra;
-            continue;
-        }
-        stats.overflow_records += 1;
-        plan.answer = Answer::Dropped;
-        let fits_alone = reserved + extra <= budget;
-        match overflow_payloads(input, limits, fits_alone) {
-            // The payloads carry every event of the record, so they replace
-            // what the partition split had planned to re-ingest of it.
-            Ok((payloads, events)) => {
-                plan.reingest = payloads;
-                plan.reingested_events = events;
-            }
-            Err(reason) => *plan = failed(&plan.record_id, reason),
-        }
-    }
-}
 
 /// The payloads that carry a record that did not fit the response: the same
 /// events again when they would fit another invocation's response, else its
 /// events in two halves. Either way the generation moves on, so a record can
 /// travel through the stream only a bounded number of times.
 fn overflow_payloads(
+    decoded: &Decoded<'_>,
     input: &InputRecord,
     limits: &Limits,
     fits_alone: bool,
 ) -> Result<(Vec<Vec<u8>>, usize), String> {
-    let data = decode_data(input, limits).map_err(|e| e.to_string())?;
-    let decoded = decode_payload(&data).map_err(|e| e.to_string())?;
     let count = decoded.event_count();
     let all: Vec<usize> = (0..count).collect();
     let mut carrier = RecordPlan {
@@ -579,7 +641,7 @@ fn overflow_payloads(
                 decoded.generation
             ));
         }
-        let payload = encode_envelope(&decoded, input, &all, decoded.generation + 1);
+        let payload = encode_envelope(decoded, input, &all, decoded.generation + 1);
         if payload.len() <= limits.reingest_record_max {
             return Ok((vec![payload], count));
         }
@@ -588,8 +650,8 @@ fn overflow_payloads(
         return Err("a single event produces more output than one response can carry".into());
     }
     let (left, right) = all.split_at(count / 2);
-    add_reingest(&mut carrier, &decoded, input, left, limits)?;
-    add_reingest(&mut carrier, &decoded, input, right, limits)?;
+    add_reingest(&mut carrier, decoded, input, left, limits)?;
+    add_reingest(&mut carrier, decoded, input, right, limits)?;
     Ok((carrier.reingest, count))
 }
 
@@ -597,19 +659,129 @@ fn overflow_payloads(
 /// when `reingest_failed(index)` says its re-ingest did not go through (the
 /// original then lands under the error prefix: nothing is lost silently).
 pub fn response_json(plan: &Plan, reingest_failed: impl Fn(usize) -> bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 * 1024);
+    let failed = Answer::ProcessingFailed("re-ingest failed".into());
+    let answers: Vec<&Answer> = plan
+        .records
+        .iter()
+        .enumerate()
+        .map(|(index, record)| {
+            if reingest_failed(index) {
+                &failed
+            } else {
+                &record.answer
+            }
+        })
+        .collect();
+    // Sized exactly: the response is the largest buffer of an invocation.
+    let size = WRAPPER_BYTES
+        + plan
+            .records
+            .iter()
+            .zip(&answers)
+            .map(|(record, answer)| entry_len(&record.record_id, answer) + 1)
+            .sum::<usize>();
+    let mut out = Vec::with_capacity(size);
     out.extend_from_slice(b"{\"records\":[");
-    for (index, record) in plan.records.iter().enumerate() {
+    for (index, (record, answer)) in plan.records.iter().zip(&answers).enumerate() {
         if index > 0 {
             out.push(b',');
         }
-        let answer = if reingest_failed(index) {
-            &Answer::ProcessingFailed("re-ingest failed".into())
-        } else {
-            &record.answer
-        };
-        out.extend_from_slice(&entry_json(&record.record_id, answer));
+        write_entry(&mut out, &record.record_id, answer);
     }
     out.extend_from_slice(b"]}");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape serde writes for a response entry: what [`write_entry`] must match byte for byte.
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ResponseEntry<'a> {
+        record_id: &'a str,
+        result: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        data: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        metadata: Option<Metadata>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Metadata {
+        partition_keys: PartitionKey,
+    }
+
+    fn serde_entry(record_id: &str, answer: &Answer) -> Vec<u8> {
+        let (result, data, metadata) = match answer {
+            Answer::Ok { data, keys } => (
+                "Ok",
+                Some(BASE64.encode(data)),
+                Some(Metadata {
+                    partition_keys: *keys,
+                }),
+            ),
+            Answer::Dropped => ("Dropped", None, None),
+            Answer::ProcessingFailed(_) => ("ProcessingFailed", None, None),
+        };
+        serde_json::to_vec(&ResponseEntry {
+            record_id,
+            result,
+            data,
+            metadata,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn gzip_fast_round_trips_through_one_reused_state() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        for len in [0, 1, 100, 70_000, 1_500_000, 10] {
+            // Half text, half noise: compressible and not.
+            let data: Vec<u8> = (0..len)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        b'a' + (i % 7) as u8
+                    } else {
+                        rng.u8(..)
+                    }
+                })
+                .collect();
+            let gz = gzip_fast(&data);
+            let back = envelope::gunzip_capped(&gz, 1 << 26).unwrap();
+            assert_eq!(back.as_ref(), &data[..], "{len}");
+        }
+    }
+
+    #[test]
+    fn entries_are_written_as_serde_writes_them_and_sized_exactly() {
+        let keys = PartitionKey::at(LogType::Alb, 1_795_514_400_000);
+        for id in [
+            "49546986683135544286507457936321625675700192471156",
+            "id \"quoted\" \u{1}",
+            "",
+        ] {
+            for len in [0, 1, 2, 3, 4, 5, 1000, 1001, 1002] {
+                let data: Vec<u8> = (0..len).map(|i| (i * 7 % 256) as u8).collect();
+                for answer in [
+                    Answer::Ok {
+                        data: data.clone(),
+                        keys,
+                    },
+                    Answer::Dropped,
+                    Answer::ProcessingFailed("why".into()),
+                ] {
+                    let mut out = Vec::new();
+                    write_entry(&mut out, id, &answer);
+                    assert_eq!(
+                        String::from_utf8(out.clone()).unwrap(),
+                        String::from_utf8(serde_entry(id, &answer)).unwrap()
+                    );
+                    assert_eq!(entry_len(id, &answer), out.len());
+                }
+            }
+        }
+    }
 }
