@@ -15,25 +15,12 @@ use loadtest::demo::named_queries;
 use loadtest::firehose::Faults;
 use loadtest::generate::{self, DayConfig};
 use loadtest::local::{LocalStack, StackConfig};
-use loadtest::stack::{cargo_build, workspace_root};
-use logwrangler_e2e::{SchemaCheck, expected, expected_partition, read_lake};
+use loadtest::stack::cargo_build;
+use logwrangler_e2e::{SchemaCheck, expected, expected_partition, read_lake, target_dir};
 use serde_json::Value;
 
 /// A tenth of the demo day: still every kind of event the truth knows.
 const SCALE: f64 = 0.1;
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| {
-            if p.is_absolute() {
-                p
-            } else {
-                workspace_root().join(p)
-            }
-        })
-        .unwrap_or_else(|| workspace_root().join("target"))
-}
 
 fn number(item: &serde_json::Map<String, Value>, key: &str) -> i64 {
     match &item[key] {

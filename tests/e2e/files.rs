@@ -13,21 +13,8 @@ use loadtest::files::DEFAULT_LOG_GROUP;
 use loadtest::generate::LogBatch;
 use loadtest::stack::{cargo_build, workspace_root};
 use logwrangler::{EventContext, LineParser, Rules, SourceConfig};
-use logwrangler_e2e::{SchemaCheck, expected_partition, read_lake};
+use logwrangler_e2e::{SchemaCheck, expected_partition, read_lake, target_dir};
 use serde_json::Value;
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| {
-            if p.is_absolute() {
-                p
-            } else {
-                workspace_root().join(p)
-            }
-        })
-        .unwrap_or_else(|| workspace_root().join("target"))
-}
 
 /// Records per log_type the core makes of the same CloudWatch batches
 /// in-process: a fresh parser per batch, as the transform Lambda has per

@@ -11,6 +11,16 @@ use flate2::read::MultiGzDecoder;
 use logwrangler::LogType;
 use serde_json::Value;
 
+/// The cargo target directory the Lambda binaries are built into
+/// (`CARGO_TARGET_DIR`, relative to the workspace root, else `target`).
+pub fn target_dir() -> PathBuf {
+    let root = loadtest::stack::workspace_root();
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
+        .unwrap_or_else(|| root.join("target"))
+}
+
 /// One record of the lake and where it was found.
 #[derive(Debug, Clone)]
 pub struct LakeRecord {
