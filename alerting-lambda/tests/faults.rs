@@ -30,6 +30,8 @@
 #[path = "../../transform-lambda/tests/support/mod.rs"]
 mod support;
 
+mod queues;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -42,17 +44,12 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use logwrangler::subscription::TermPattern;
 use logwrangler::time::iso_string;
+use queues::{ACCOUNT, drain, sqs};
 use serde_json::{Value, json};
-use support::{Service, http, http_with};
+use support::{Service, http};
 
-const ACCOUNT: &str = "123456789012";
 const LOG_GROUP: &str = "/pexip/support";
 const SEVERITIES: [&str; 5] = ["critical", "error", "warning", "info", "debug"];
-/// moto routes a form-encoded request by the service in the credential scope.
-const SQS_AUTH: (&str, &str) = (
-    "Authorization",
-    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
-);
 /// Events per delivery at most (CloudWatch Logs batches per log stream).
 const EVENTS_PER_DELIVERY: usize = 4;
 /// Lambda runs an asynchronous invocation at most three times.
@@ -272,72 +269,6 @@ fn sdk_config(endpoint: &str, retries: SdkRetries) -> SdkConfig {
         ))
         .retry_config(retry)
         .build()
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn sqs(moto: &Service, params: &[(&str, &str)]) -> String {
-    let form: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect();
-    let (status, body) = http_with(
-        "POST",
-        &moto.url(),
-        form.join("&").as_bytes(),
-        &[
-            SQS_AUTH,
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-    );
-    let body = String::from_utf8(body).unwrap();
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-fn xml_unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-/// Every SNS notification waiting in a queue (the SNS JSON envelopes).
-fn drain(moto: &Service, queue: &str) -> Vec<Value> {
-    let url = format!("{}/{ACCOUNT}/{queue}", moto.url());
-    let mut out = Vec::new();
-    loop {
-        let body = sqs(
-            moto,
-            &[
-                ("Action", "ReceiveMessage"),
-                ("QueueUrl", &url),
-                ("MaxNumberOfMessages", "10"),
-                ("VisibilityTimeout", "600"),
-            ],
-        );
-        let messages: Vec<Value> = body
-            .split("<Body>")
-            .skip(1)
-            .map(|rest| {
-                serde_json::from_str(&xml_unescape(rest.split("</Body>").next().unwrap())).unwrap()
-            })
-            .collect();
-        if messages.is_empty() {
-            return out;
-        }
-        out.extend(messages);
-    }
 }
 
 /// An attribute as comparable JSON (sets sorted: DynamoDB sets have no order).

@@ -7,21 +7,17 @@
 #[path = "../../transform-lambda/tests/support/mod.rs"]
 mod support;
 
+mod queues;
+
 use std::collections::BTreeMap;
 
 use alerting_lambda::config::Config;
 use alerting_lambda::notify::Notifier;
 use alerting_lambda::store::{self, Store};
 use alerting_lambda::{Alerting, LogEvent};
+use queues::{ACCOUNT, drain, sqs};
 use serde_json::Value;
 use support::{Service, http_with};
-
-const ACCOUNT: &str = "123456789012";
-/// moto routes a form-encoded request by the service in the credential scope.
-const SQS_AUTH: (&str, &str) = (
-    "Authorization",
-    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
-);
 
 struct Stack {
     moto: Service,
@@ -40,72 +36,6 @@ async fn aws_config(endpoint: &str) -> aws_config::SdkConfig {
         ))
         .load()
         .await
-}
-
-fn sqs(moto: &Service, params: &[(&str, &str)]) -> String {
-    let form: Vec<String> = params
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect();
-    let (status, body) = http_with(
-        "POST",
-        &moto.url(),
-        form.join("&").as_bytes(),
-        &[
-            SQS_AUTH,
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ],
-    );
-    let body = String::from_utf8(body).unwrap();
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn xml_unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-/// Every SNS notification waiting in a queue (the SNS JSON envelopes).
-fn drain(moto: &Service, queue: &str) -> Vec<Value> {
-    let url = format!("{}/{ACCOUNT}/{queue}", moto.url());
-    let mut out = Vec::new();
-    loop {
-        let body = sqs(
-            moto,
-            &[
-                ("Action", "ReceiveMessage"),
-                ("QueueUrl", &url),
-                ("MaxNumberOfMessages", "10"),
-                ("VisibilityTimeout", "600"),
-            ],
-        );
-        let messages: Vec<Value> = body
-            .split("<Body>")
-            .skip(1)
-            .map(|rest| {
-                serde_json::from_str(&xml_unescape(rest.split("</Body>").next().unwrap())).unwrap()
-            })
-            .collect();
-        if messages.is_empty() {
-            return out;
-        }
-        out.extend(messages);
-    }
 }
 
 async fn stack() -> Stack {

@@ -7,6 +7,8 @@
 #[path = "../../transform-lambda/tests/support/mod.rs"]
 mod support;
 
+mod queues;
+
 use std::collections::BTreeMap;
 
 use alerting_lambda::config::Config;
@@ -15,11 +17,11 @@ use alerting_lambda::store::{self, Store};
 use alerting_lambda::{Alerting, LogEvent};
 use logwrangler::Pseudonymiser;
 use logwrangler::pseudonym::Kind;
+use queues::{ACCOUNT, drain, sqs};
 use serde_json::{Value, json};
 use support::{Service, http_with};
 use transform_lambda::secrets::SecretsManager;
 
-const ACCOUNT: &str = "123456789012";
 const KEY: &str = "d95d2416c2267c9b846d69d7f7192ca50f0bccbce666cdfd10d5ea9e7339564c";
 const SECRET: &str = "logwrangler/pseudonymise-key";
 /// Personal values of the Pexip fixture and of the app event below.
@@ -49,56 +51,6 @@ fn moto_call(moto: &Service, service: &str, headers: &[(&str, &str)], body: &str
     let body = String::from_utf8(body).unwrap();
     assert_eq!(status, 200, "{body}");
     body
-}
-
-fn sqs(moto: &Service, params: &[(&str, &str)]) -> String {
-    let form: Vec<String> = params
-        .iter()
-        .map(|(k, v)| {
-            let v: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{k}={v}")
-        })
-        .collect();
-    moto_call(
-        moto,
-        "sqs",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &form.join("&"),
-    )
-}
-
-/// Every SNS delivery waiting in a queue, as text.
-fn drain(moto: &Service, queue: &str) -> Vec<String> {
-    let url = format!("{}/{ACCOUNT}/{queue}", moto.url());
-    let mut out = Vec::new();
-    loop {
-        let body = sqs(
-            moto,
-            &[
-                ("Action", "ReceiveMessage"),
-                ("QueueUrl", &url),
-                ("MaxNumberOfMessages", "10"),
-                ("VisibilityTimeout", "600"),
-            ],
-        );
-        let messages: Vec<String> = body
-            .split("<Body>")
-            .skip(1)
-            .map(|rest| rest.split("</Body>").next().unwrap().to_owned())
-            .collect();
-        if messages.is_empty() {
-            return out;
-        }
-        out.extend(messages);
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -254,7 +206,11 @@ async fn nothing_personal_reaches_dynamodb_or_sns() {
         table.contains("anon-alias-") && table.contains("portal"),
         "{table}"
     );
-    let deliveries: Vec<String> = queues.iter().flat_map(|q| drain(&moto, q)).collect();
+    let deliveries: Vec<String> = queues
+        .iter()
+        .flat_map(|q| drain(&moto, q))
+        .map(|delivery| delivery.to_string())
+        .collect();
     assert!(deliveries.len() >= 3, "{deliveries:?}");
     let deliveries = deliveries.join("\n");
     for value in PERSONAL {
