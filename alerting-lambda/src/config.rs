@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use logwrangler::{Pseudonymiser, Severity};
-use transform_lambda::secrets::{SecretStore, inline_pseudonymiser, load_pseudonymiser};
+use transform_lambda::secrets::{SecretStore, inline_pseudonymiser, load_with_key};
 
 use crate::notify::Topics;
 
@@ -54,12 +54,9 @@ impl Config {
         var: impl Fn(&str) -> Option<String>,
         store: &impl SecretStore,
     ) -> Result<Config, ConfigError> {
-        let without_secret = |name: &str| match name {
-            logwrangler::pseudonym::KEY_SECRET_VAR => None,
-            other => var(other),
-        };
-        let mut config = Self::from_vars(without_secret)?;
-        config.pseudonymiser = load_pseudonymiser(&var, store).await?;
+        let (mut config, pseudonymiser) =
+            load_with_key(var, store, |var| Self::from_vars(var)).await?;
+        config.pseudonymiser = pseudonymiser;
         Ok(config)
     }
 

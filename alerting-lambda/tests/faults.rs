@@ -44,7 +44,7 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 use logwrangler::subscription::TermPattern;
 use logwrangler::time::iso_string;
-use queues::{ACCOUNT, drain, sqs};
+use queues::{ACCOUNT, drain};
 use serde_json::{Value, json};
 use support::{Service, http};
 
@@ -360,29 +360,7 @@ async fn run(
     let sns = aws_sdk_sns::Client::new(&direct);
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
     vars.insert("LOGWRANGLER_TABLE".into(), name.into());
-    for severity in SEVERITIES {
-        let topic = sns
-            .create_topic()
-            .name(format!("{name}-{severity}"))
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
-        let queue = format!("{name}-alerts-{severity}");
-        sqs(moto, &[("Action", "CreateQueue"), ("QueueName", &queue)]);
-        sns.subscribe()
-            .topic_arn(&topic)
-            .protocol("sqs")
-            .endpoint(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{queue}"))
-            .send()
-            .await
-            .unwrap();
-        vars.insert(
-            format!("LOGWRANGLER_TOPIC_{}_ARN", severity.to_uppercase()),
-            topic,
-        );
-    }
+    queues::alert_topics(moto, &sns, name, &format!("{name}-alerts"), &mut vars).await;
     let config = Config::from_vars(|name| vars.get(name).cloned()).unwrap();
     let faulty = sdk_config(&endpoint.url(), retries);
     let service = Alerting::new(

@@ -48,31 +48,11 @@ async fn stack() -> Stack {
     let sns = aws_sdk_sns::Client::new(&config);
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
     vars.insert("LOGWRANGLER_TABLE".into(), "logwrangler".into());
-    let mut queues = BTreeMap::new();
-    for severity in ["critical", "error", "warning", "info", "debug"] {
-        let topic = sns
-            .create_topic()
-            .name(format!("logwrangler-{severity}"))
-            .send()
+    let queues: BTreeMap<&str, String> =
+        queues::alert_topics(&moto, &sns, "logwrangler", "alerts", &mut vars)
             .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
-        let queue = format!("alerts-{severity}");
-        sqs(&moto, &[("Action", "CreateQueue"), ("QueueName", &queue)]);
-        sns.subscribe()
-            .topic_arn(&topic)
-            .protocol("sqs")
-            .endpoint(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{queue}"))
-            .send()
-            .await
-            .unwrap();
-        vars.insert(
-            format!("LOGWRANGLER_TOPIC_{}_ARN", severity.to_uppercase()),
-            topic,
-        );
-        queues.insert(severity, queue);
-    }
+            .into_iter()
+            .collect();
     let config_values = Config::from_vars(|name| vars.get(name).cloned()).unwrap();
     let store = Store::new(dynamodb, "logwrangler", 30);
     let notifier = Notifier::new(sns, config_values.topics.clone());

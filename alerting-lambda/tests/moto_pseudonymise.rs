@@ -17,7 +17,7 @@ use alerting_lambda::store::{self, Store};
 use alerting_lambda::{Alerting, LogEvent};
 use logwrangler::Pseudonymiser;
 use logwrangler::pseudonym::Kind;
-use queues::{ACCOUNT, drain, sqs};
+use queues::{ACCOUNT, drain};
 use serde_json::{Value, json};
 use support::{Service, http_with};
 use transform_lambda::secrets::SecretsManager;
@@ -81,31 +81,11 @@ async fn nothing_personal_reaches_dynamodb_or_sns() {
         ("LOGWRANGLER_ALERT_MIN_SEVERITY".into(), "info".into()),
         ("LOGWRANGLER_PSEUDONYMISE_KEY_SECRET".into(), SECRET.into()),
     ]);
-    let mut queues = Vec::new();
-    for severity in ["critical", "error", "warning", "info", "debug"] {
-        let topic = sns
-            .create_topic()
-            .name(format!("logwrangler-{severity}"))
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
-        let queue = format!("alerts-{severity}");
-        sqs(&moto, &[("Action", "CreateQueue"), ("QueueName", &queue)]);
-        sns.subscribe()
-            .topic_arn(&topic)
-            .protocol("sqs")
-            .endpoint(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{queue}"))
-            .send()
-            .await
-            .unwrap();
-        vars.insert(
-            format!("LOGWRANGLER_TOPIC_{}_ARN", severity.to_uppercase()),
-            topic,
-        );
-        queues.push(queue);
-    }
+    let queues: Vec<String> = queues::alert_topics(&moto, &sns, "logwrangler", "alerts", &mut vars)
+        .await
+        .into_iter()
+        .map(|(_, queue)| queue)
+        .collect();
     // The binary's start: the key secret read from Secrets Manager.
     let config = Config::load(
         |name| vars.get(name).cloned(),

@@ -8,7 +8,7 @@ use logwrangler::{LineParser, Rules, SourceConfig};
 
 use crate::processor::Limits;
 use crate::reingest::RetryPolicy;
-use crate::secrets::{SecretStore, inline_pseudonymiser, load_pseudonymiser};
+use crate::secrets::{SecretStore, inline_pseudonymiser, load_with_key};
 
 /// Everything the processor needs, resolved from the environment.
 #[derive(Debug, Clone)]
@@ -45,12 +45,8 @@ impl Config {
         var: impl Fn(&str) -> Option<String>,
         store: &impl SecretStore,
     ) -> Result<Config, ConfigError> {
-        let without_secret = |name: &str| match name {
-            logwrangler::pseudonym::KEY_SECRET_VAR => None,
-            other => var(other),
-        };
-        let mut config = Self::from_vars(without_secret)?;
-        let pseudonymiser = load_pseudonymiser(&var, store).await?;
+        let (mut config, pseudonymiser) =
+            load_with_key(var, store, |var| Self::from_vars(var)).await?;
         config.parser = config.parser.with_pseudonymiser(pseudonymiser);
         Ok(config)
     }

@@ -124,6 +124,26 @@ pub async fn load_pseudonymiser(
     }
 }
 
+/// The cold-start path of both Lambdas: the configuration `from_vars` reads
+/// (with the key secret variable hidden from it, so it does not refuse it),
+/// then the pseudonymiser the environment asks for, the secret read through
+/// `store` once.
+pub async fn load_with_key<C>(
+    var: impl Fn(&str) -> Option<String>,
+    store: &impl SecretStore,
+    from_vars: impl FnOnce(&dyn Fn(&str) -> Option<String>) -> Result<C, ConfigError>,
+) -> Result<(C, Option<Arc<Pseudonymiser>>), ConfigError> {
+    let config = {
+        let without_secret = |name: &str| match name {
+            KEY_SECRET_VAR => None,
+            other => var(other),
+        };
+        from_vars(&without_secret)?
+    };
+    let pseudonymiser = load_pseudonymiser(&var, store).await?;
+    Ok((config, pseudonymiser))
+}
+
 /// The pseudonymiser of a configured key; errors name where the key came from.
 fn from_key(key: &str, source: &str) -> Result<Arc<Pseudonymiser>, ConfigError> {
     Pseudonymiser::from_key_text(key)

@@ -79,3 +79,41 @@ pub fn drain(moto: &Service, queue: &str) -> Vec<Value> {
         out.extend(messages);
     }
 }
+
+/// The five severity topics `<topic_prefix>-<severity>`, each with queue
+/// `<queue_prefix>-<severity>` subscribed; their ARNs go into `vars` as the
+/// alerting configuration names them. Returns (severity, queue) pairs.
+pub async fn alert_topics(
+    moto: &Service,
+    sns: &aws_sdk_sns::Client,
+    topic_prefix: &str,
+    queue_prefix: &str,
+    vars: &mut std::collections::BTreeMap<String, String>,
+) -> Vec<(&'static str, String)> {
+    let mut queues = Vec::new();
+    for severity in ["critical", "error", "warning", "info", "debug"] {
+        let topic = sns
+            .create_topic()
+            .name(format!("{topic_prefix}-{severity}"))
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let queue = format!("{queue_prefix}-{severity}");
+        sqs(moto, &[("Action", "CreateQueue"), ("QueueName", &queue)]);
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{queue}"))
+            .send()
+            .await
+            .unwrap();
+        vars.insert(
+            format!("LOGWRANGLER_TOPIC_{}_ARN", severity.to_uppercase()),
+            topic,
+        );
+        queues.push((severity, queue));
+    }
+    queues
+}
