@@ -12,6 +12,10 @@ export CARGO_TERM_COLOR ?= never
 export CARGO_INCREMENTAL ?= 0
 
 VENV := .venv
+# The one Lambda build (tests build the same set: loadtest::stack::LAMBDA_PACKAGES), so
+# cargo resolves one feature set and the tests find it fresh instead of compiling the AWS
+# SDK crates again.
+LAMBDAS := -p transform-lambda -p alerting-lambda
 
 .PHONY: test demo schemas fmt tools
 
@@ -25,7 +29,7 @@ FUZZ_SECONDS ?= 20
 test: tools $(VENV)/.installed
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	$(CARGO) build --locked -p transform-lambda -p alerting-lambda
+	$(CARGO) build --locked $(LAMBDAS)
 	$(CARGO) test --workspace --locked
 	cd infra-cdk && npm ci --no-audit --no-fund && npm test
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then FUZZ_SKIP_REPLAY=1 tests/scripts/fuzz.sh run $(FUZZ_SECONDS); fi
@@ -34,7 +38,8 @@ test: tools $(VENV)/.installed
 ## local pipeline (design section 9), a report on the terminal, the lake left in ./lake.
 ## DEMO_ARGS passes further options (e.g. --scale 0.2, --seed 7, --sources mapping.json).
 demo: tools $(VENV)/.installed
-	$(CARGO) build --locked -p transform-lambda -p alerting-lambda -p loadtest
+	$(CARGO) build --locked $(LAMBDAS)
+	$(CARGO) build --locked -p loadtest
 	$${CARGO_TARGET_DIR:-target}/debug/loadtest demo --lake lake $(if $(FILES),--files $(FILES)) $(DEMO_ARGS)
 
 ## Regenerate schemas/ from the record types.

@@ -256,12 +256,30 @@ impl Drop for Function {
     }
 }
 
-/// Builds the binary `bin` of `package` (dev profile, `--locked`) into
-/// `target_dir` and returns its path. Cargo skips the work when it is fresh.
-pub fn cargo_build(target_dir: &Path, package: &str, bin: &str) -> Result<PathBuf> {
+/// The two Lambda binaries of a dev-profile build.
+#[derive(Debug, Clone)]
+pub struct LambdaBinaries {
+    pub transform: PathBuf,
+    pub alerting: PathBuf,
+}
+
+/// The packages of the one Lambda build: `make test` and `make demo` run
+/// `cargo build --locked -p transform-lambda -p alerting-lambda` (the
+/// Makefile's `LAMBDAS`) and tests build the same set, so cargo resolves the
+/// same features and finds the build fresh. Building one package alone would
+/// resolve a different feature set and compile every AWS SDK crate again.
+pub const LAMBDA_PACKAGES: [&str; 2] = ["transform-lambda", "alerting-lambda"];
+
+/// Builds both Lambda binaries (dev profile, `--locked`) into `target_dir`
+/// and returns their paths. Cargo skips the work when they are fresh.
+pub fn build_lambdas(target_dir: &Path) -> Result<LambdaBinaries> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["build", "--locked", "-p", package, "--bin", bin])
+    let mut command = Command::new(cargo);
+    command.args(["build", "--locked"]);
+    for package in LAMBDA_PACKAGES {
+        command.args(["-p", package]);
+    }
+    let output = command
         .env("CARGO_TARGET_DIR", target_dir)
         .current_dir(workspace_root())
         .stdout(Stdio::null())
@@ -270,17 +288,23 @@ pub fn cargo_build(target_dir: &Path, package: &str, bin: &str) -> Result<PathBu
         .context("cannot run cargo")?;
     if !output.status.success() {
         bail!(
-            "`cargo build -p {package}` failed:\n{}",
+            "`cargo build -p transform-lambda -p alerting-lambda` failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let binary = target_dir
-        .join("debug")
-        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
-        bail!("cargo built {package} but {} is missing", binary.display());
-    }
-    Ok(binary)
+    let binary = |name: &str| -> Result<PathBuf> {
+        let path = target_dir
+            .join("debug")
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        if !path.is_file() {
+            bail!("cargo built {name} but {} is missing", path.display());
+        }
+        Ok(path)
+    };
+    Ok(LambdaBinaries {
+        transform: binary("transform-lambda")?,
+        alerting: binary("alerting-lambda")?,
+    })
 }
 
 #[cfg(test)]

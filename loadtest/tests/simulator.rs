@@ -17,7 +17,7 @@ use loadtest::firehose::{
     ClockMode, Faults, InProcess, InvokeError, LakeDir, LambdaHttp, Processor, Schedule, SimConfig,
     SimReport, Simulator, firehose_client,
 };
-use loadtest::stack::{Function, Service, cargo_build};
+use loadtest::stack::{Function, Service, build_lambdas};
 use serde_json::{Value, json};
 
 const STREAM: &str = "logwrangler-lake";
@@ -531,7 +531,7 @@ fn target_dir() -> PathBuf {
 
 #[test]
 fn the_real_binary_behind_cargo_lambda_watch_with_a_timeout() {
-    let binary = cargo_build(&target_dir(), "transform-lambda", "transform-lambda").unwrap();
+    let binary = build_lambdas(&target_dir()).unwrap().transform;
     let mut config = config("lambda_watch");
     config.invoke_timeout = Duration::from_secs(30);
     config.faults.processor_timeouts = Schedule::FirstN(1);

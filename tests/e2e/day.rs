@@ -15,7 +15,7 @@ use loadtest::demo::named_queries;
 use loadtest::firehose::Faults;
 use loadtest::generate::{self, DayConfig};
 use loadtest::local::{LocalStack, StackConfig};
-use loadtest::stack::cargo_build;
+use loadtest::stack::build_lambdas;
 use logwrangler_e2e::{SchemaCheck, expected, expected_partition, read_lake, target_dir};
 use serde_json::Value;
 
@@ -33,8 +33,7 @@ fn number(item: &serde_json::Map<String, Value>, key: &str) -> i64 {
 #[test]
 fn a_generated_day_lands_exactly_once_and_matches_its_truth() {
     let target = target_dir();
-    let transform_binary = cargo_build(&target, "transform-lambda", "transform-lambda").unwrap();
-    let alerting_binary = cargo_build(&target, "alerting-lambda", "alerting-lambda").unwrap();
+    let binaries = build_lambdas(&target).unwrap();
     let config = DayConfig {
         scale: SCALE,
         ..DayConfig::default()
@@ -45,8 +44,8 @@ fn a_generated_day_lands_exactly_once_and_matches_its_truth() {
     let _ = std::fs::remove_dir_all(&lake);
 
     let mut stack = LocalStack::start(&StackConfig {
-        transform_binary,
-        alerting_binary,
+        transform_binary: binaries.transform,
+        alerting_binary: binaries.alerting,
         lake: lake.clone(),
         start_ms: config.day_start_ms,
         sources_json: generate::sources_json(),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use loadtest::demo::{DemoArgs, execute};
 use loadtest::files::DEFAULT_LOG_GROUP;
 use loadtest::generate::LogBatch;
-use loadtest::stack::{cargo_build, workspace_root};
+use loadtest::stack::{build_lambdas, workspace_root};
 use logwrangler::{EventContext, LineParser, Rules, SourceConfig};
 use logwrangler_e2e::{SchemaCheck, expected_partition, read_lake, target_dir};
 use serde_json::Value;
@@ -48,8 +48,7 @@ fn parsed_in_process(batches: &[LogBatch]) -> BTreeMap<String, usize> {
 #[test]
 fn the_users_files_go_through_the_lambda_binaries_into_the_lake() {
     let target = target_dir();
-    cargo_build(&target, "transform-lambda", "transform-lambda").unwrap();
-    cargo_build(&target, "alerting-lambda", "alerting-lambda").unwrap();
+    build_lambdas(&target).unwrap();
     let fixtures = workspace_root().join("tests/fixtures");
     let lake = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-files-lake");
     let _ = std::fs::remove_dir_all(&lake);
