@@ -25,6 +25,8 @@
 //! | `alert_text` | mode byte (as `parse_line`; it also sets the body limit), then the text |
 
 use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock};
 
 use serde_json::{Map, Value};
@@ -56,6 +58,70 @@ pub const TARGETS: &[Target] = &[
     ("app_api_body", check_app_api_body),
     ("alert_text", check_alert_text),
 ];
+
+/// The corpus replay both crates' `tests/fuzz_corpus.rs` run on stable: each
+/// target's check over every seed in `<fuzz_dir>/corpus/<target>/` and every
+/// minimised crash in `<fuzz_dir>/regressions/<target>/`. Returns how many
+/// inputs each target replayed, or every failure (a broken invariant or a
+/// panic, by file; an empty or missing seed directory too: the corpus is
+/// checked in).
+pub fn replay_corpus(
+    fuzz_dir: &Path,
+    targets: &[Target],
+) -> Result<Vec<(&'static str, usize)>, String> {
+    let mut counts = Vec::new();
+    let mut failures = Vec::new();
+    for (target, check) in targets {
+        let seeds = corpus_files(&fuzz_dir.join("corpus").join(target));
+        let regressions = corpus_files(&fuzz_dir.join("regressions").join(target));
+        if seeds.is_empty() {
+            failures.push(format!(
+                "no seeds in fuzz/corpus/{target}: run tests/scripts/fuzz.sh seed"
+            ));
+        }
+        for path in seeds.iter().chain(&regressions) {
+            let failure = match std::fs::read(path) {
+                Err(e) => format!("cannot read it: {e}"),
+                Ok(data) => match catch_unwind(AssertUnwindSafe(|| check(&data))) {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(violation)) => violation,
+                    Err(panic) => format!(
+                        "panicked: {}",
+                        panic
+                            .downcast_ref::<String>()
+                            .map(String::as_str)
+                            .or_else(|| panic.downcast_ref::<&str>().copied())
+                            .unwrap_or("(no message)")
+                    ),
+                },
+            };
+            failures.push(format!("{}: {failure}", path.display()));
+        }
+        counts.push((*target, seeds.len() + regressions.len()));
+    }
+    if failures.is_empty() {
+        Ok(counts)
+    } else {
+        Err(format!(
+            "{} inputs break an invariant (reproduce with `cargo +nightly fuzz run <target> <file>`):\n{}",
+            failures.len(),
+            failures.join("\n")
+        ))
+    }
+}
+
+/// The files of a corpus directory, sorted; none when it does not exist.
+fn corpus_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+}
 
 /// The delivery time the checks give events without one of their own.
 pub const RECEIVED_MS: Millis = 1_772_446_542_118; // 2026-03-02T10:15:42.118Z
