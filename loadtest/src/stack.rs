@@ -259,7 +259,9 @@ impl Drop for Function {
 /// The two Lambda binaries of a dev-profile build.
 #[derive(Debug, Clone)]
 pub struct LambdaBinaries {
+    /// `debug/transform-lambda`: the Firehose processor.
     pub transform: PathBuf,
+    /// `debug/alerting-lambda`: summaries, alerts and the app log API.
     pub alerting: PathBuf,
 }
 
@@ -288,7 +290,8 @@ pub fn build_lambdas(target_dir: &Path) -> Result<LambdaBinaries> {
         .context("cannot run cargo")?;
     if !output.status.success() {
         bail!(
-            "`cargo build -p transform-lambda -p alerting-lambda` failed:\n{}",
+            "`cargo build -p {}` failed:\n{}",
+            LAMBDA_PACKAGES.join(" -p "),
             String::from_utf8_lossy(&output.stderr)
         );
     }
