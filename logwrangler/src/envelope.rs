@@ -235,9 +235,14 @@ pub fn classify(data: &[u8]) -> Result<Payload<'_>, DecodeError> {
 }
 
 /// Splits Direct PUT data into lines (`\n` or `\r\n`), skipping blank ones.
+/// Every carriage return before the terminator goes with it (`\r\r\n` from a
+/// file converted to CRLF twice): a record never ends in a stray `\r`.
 pub fn direct_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
     data.split(|b| *b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .map(|line| {
+            let end = line.iter().rposition(|b| *b != b'\r').map_or(0, |i| i + 1);
+            &line[..end]
+        })
         .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
 }
 
@@ -336,5 +341,8 @@ mod tests {
         ));
         let lines: Vec<&[u8]> = direct_lines(b"a\r\n\n  \nb\n").collect();
         assert_eq!(lines, [b"a".as_slice(), b"b".as_slice()]);
+        // Found by fuzzing: a line ending in several carriage returns.
+        let lines: Vec<&[u8]> = direct_lines(b"a\r\r\r\n\r\r\nb \rc\r\r").collect();
+        assert_eq!(lines, [b"a".as_slice(), b"b \rc".as_slice()]);
     }
 }
