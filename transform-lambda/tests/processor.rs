@@ -124,6 +124,17 @@ fn answers(response: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// How many typed lines the response's `Ok` entries hold.
+fn events_in_response(response: &Value) -> usize {
+    response["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["result"] == "Ok")
+        .map(|e| lines(e).len())
+        .sum()
+}
+
 fn lines(entry: &Value) -> Vec<Value> {
     let data = BASE64.decode(entry["data"].as_str().unwrap()).unwrap();
     String::from_utf8(data)
@@ -484,13 +495,7 @@ async fn output_over_6_mb_stays_under_the_limit_and_loses_nothing() {
         report.stats.overflow_records > 0,
         "the batch must overflow: {report:?}"
     );
-    let in_response: usize = response["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["result"] == "Ok")
-        .map(|e| lines(e).len())
-        .sum();
+    let in_response = events_in_response(&response);
     assert_eq!(
         in_response + report.reingested_events,
         total,
@@ -515,13 +520,7 @@ async fn mixed_hour_records_that_overflow_are_reingested_once() {
     let sink = MemoryStream::default();
     let (response, report) = run(&req, &sink).await;
     assert!(report.stats.overflow_records > 0, "{report:?}");
-    let in_response: usize = response["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["result"] == "Ok")
-        .map(|e| lines(e).len())
-        .sum();
+    let in_response = events_in_response(&response);
     assert_eq!(in_response + report.reingested_events, total);
     let (delivered, _) = deliver_all(req).await;
     assert_eq!(delivered.len(), total, "every event delivered");
