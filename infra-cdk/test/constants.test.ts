@@ -10,8 +10,8 @@ import {
   replaceLeadingPrefix,
 } from '../lib/constants';
 
-const PARTITION_RS = path.join(__dirname, '..', '..', 'logwrangler', 'src', 'partition.rs');
-const SUBSCRIPTION_RS = path.join(__dirname, '..', '..', 'logwrangler', 'src', 'subscription.rs');
+const PARTITION_RS = path.join(__dirname, '..', '..', 'crates', 'logwrangler', 'src', 'partition.rs');
+const SUBSCRIPTION_RS = path.join(__dirname, '..', '..', 'crates', 'logwrangler', 'src', 'subscription.rs');
 
 /** The value of `pub const NAME: &str = "...";` in a Rust source file. */
 function rustStr(source: string, name: string): string {
@@ -51,13 +51,13 @@ describe('constants shared with the Rust workspace', () => {
   });
 
   test('every dashboard metric name is emitted by transform-lambda', () => {
-    const metrics = fs.readFileSync(path.join(__dirname, '..', '..', 'transform-lambda', 'src', 'metrics.rs'), 'utf8');
+    const metrics = fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'transform-lambda', 'src', 'metrics.rs'), 'utf8');
     for (const m of TRANSFORM_METRICS) expect(metrics).toContain(`"${m}"`);
     expect(metrics).toContain('"Function"');
   });
 
   test('every alerting metric on the dashboard is emitted by alerting-lambda', () => {
-    const main = fs.readFileSync(path.join(__dirname, '..', '..', 'alerting-lambda', 'src', 'main.rs'), 'utf8');
+    const main = fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'alerting-lambda', 'src', 'main.rs'), 'utf8');
     for (const m of ALERTING_METRICS) expect(main).toContain(`("${m}", `);
     expect(main).toContain('emf_document("alerting"');
   });

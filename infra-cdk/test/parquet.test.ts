@@ -110,7 +110,7 @@ describe('Parquet delivery streams', () => {
 
   test("the OpenX deserializer reads the records' timestamps natively (yyyy-MM-dd'T'HH:mm:ss[.S]'Z')", () => {
     // Firehose's OpenX deserializer takes no format list; the form the core writes must be one it accepts.
-    const time = fs.readFileSync(path.join(__dirname, '..', '..', 'logwrangler', 'src', 'time.rs'), 'utf8');
+    const time = fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'logwrangler', 'src', 'time.rs'), 'utf8');
     const form = time.match(/let mut out = \*b"([^"]+)";/)?.[1];
     expect(form).toBe('0000-00-00T00:00:00.000Z');
     expect(form).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/);
@@ -236,9 +236,9 @@ describe('re-ingest goes back into the stream a record came from', () => {
   });
 
   test('transform-lambda re-ingests into the stream of the request ARN when the variable is unset', () => {
-    const lib = fs.readFileSync(path.join(__dirname, '..', '..', 'transform-lambda', 'src', 'lib.rs'), 'utf8');
+    const lib = fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'transform-lambda', 'src', 'lib.rs'), 'utf8');
     expect(lib).toMatch(/config\s*\.reingest_stream\s*\.as_deref\(\)\s*\.or_else\(\|\|\s*stream_name_from_arn\(&request\.delivery_stream_arn\)\)/);
-    const config = fs.readFileSync(path.join(__dirname, '..', '..', 'transform-lambda', 'src', 'config.rs'), 'utf8');
+    const config = fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'transform-lambda', 'src', 'config.rs'), 'utf8');
     expect(config).toContain('var("LOGWRANGLER_REINGEST_STREAM")');
   });
 });

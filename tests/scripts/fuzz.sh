@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Fuzzing of logwrangler's decoders, parsers and sanitisers with cargo-fuzz (libFuzzer).
 #
-#   tests/scripts/fuzz.sh seed            regenerate the seed corpus fuzz/corpus/<target>/ from
+#   tests/scripts/fuzz.sh seed            regenerate the seed corpus tools/fuzz/corpus/<target>/ from
 #                                         tests/fixtures and tests/peers (deterministic)
-#   tests/scripts/fuzz.sh replay          replay the corpus and fuzz/regressions/ on stable Rust
+#   tests/scripts/fuzz.sh replay          replay the corpus and tools/fuzz/regressions/ on stable Rust
 #                                         (the `fuzz_corpus` tests `cargo test --workspace` runs too)
 #   tests/scripts/fuzz.sh run SECONDS     replay, then run every target SECONDS with cargo-fuzz on
 #                                         nightly, one job each (installs nightly with rustup and
 #                                         cargo-fuzz when missing; without rustup it fails)
 #   tests/scripts/fuzz.sh tmin TARGET FILE
-#                                         minimise a crash input into fuzz/regressions/TARGET/
+#                                         minimise a crash input into tools/fuzz/regressions/TARGET/
 #
-# The targets and their invariants: logwrangler/src/fuzzing.rs, transform-lambda/src/fuzzing.rs.
-# New inputs a run finds go to a scratch corpus (fuzz/work/<target>/, not checked in); crash
-# inputs to fuzz/artifacts/<target>/. A run ends with one summary line per target.
+# The targets and their invariants: crates/logwrangler/src/fuzzing.rs, crates/transform-lambda/src/fuzzing.rs.
+# New inputs a run finds go to a scratch corpus (tools/fuzz/work/<target>/, not checked in); crash
+# inputs to tools/fuzz/artifacts/<target>/. A run ends with one summary line per target.
 # Environment: FUZZ_TARGET_DIR, the fuzz build's target dir (default: CARGO_TARGET_DIR, else
-# fuzz/target); FUZZ_TARGETS, the targets `run` fuzzes (default: all five); FUZZ_RSS_LIMIT_MB
+# tools/fuzz/target); FUZZ_TARGETS, the targets `run` fuzzes (default: all five); FUZZ_RSS_LIMIT_MB
 # (default 2048); FUZZ_SKIP_REPLAY=1 (run without the replay, when cargo test has just run it).
 set -euo pipefail
 
@@ -25,7 +25,7 @@ cd "$ROOT"
 ALL_TARGETS=(firehose_request cloudwatch_envelope parse_line app_api_body alert_text)
 read -r -a TARGETS <<<"${FUZZ_TARGETS:-${ALL_TARGETS[*]}}"
 RSS_LIMIT_MB="${FUZZ_RSS_LIMIT_MB:-2048}"
-FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/fuzz/target}}"
+FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/tools/fuzz/target}}"
 
 usage() {
     sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -41,7 +41,7 @@ max_len() {
 }
 
 replay() {
-    echo "== replaying fuzz/corpus and fuzz/regressions on stable"
+    echo "== replaying tools/fuzz/corpus and tools/fuzz/regressions on stable"
     cargo test --locked -p logwrangler --test fuzz_corpus
     cargo test --locked -p transform-lambda --test fuzz_corpus --test fuzz_regressions
 }
@@ -74,7 +74,7 @@ ensure_cargo_fuzz() {
 # cargo-fuzz options shared by build and run: release code with debug assertions and overflow
 # checks (the panics the stable tests would hit); no sanitizer, as the workspace has no unsafe
 # code and an uninstrumented build runs about twice as many executions per second.
-FUZZ_FLAGS=(--release --debug-assertions --sanitizer none --target-dir "$FUZZ_TARGET_DIR")
+FUZZ_FLAGS=(--fuzz-dir tools/fuzz --release --debug-assertions --sanitizer none --target-dir "$FUZZ_TARGET_DIR")
 
 # Replays the corpus, then fuzzes every target for SECONDS (one job each). A crash does not stop
 # the run: every target gets its time, and the run fails at the end naming the crashed targets.
@@ -88,20 +88,20 @@ run() {
     cargo +nightly fuzz build "${FUZZ_FLAGS[@]}"
     local summary=() crashed=() target log crashes
     for target in "${TARGETS[@]}"; do
-        mkdir -p "fuzz/work/$target" "fuzz/artifacts/$target" "fuzz/regressions/$target"
-        log="fuzz/work/$target.log"
+        mkdir -p "tools/fuzz/work/$target" "tools/fuzz/artifacts/$target" "tools/fuzz/regressions/$target"
+        log="tools/fuzz/work/$target.log"
         local dict=()
-        [[ -f "fuzz/dicts/$target.dict" ]] && dict=("-dict=fuzz/dicts/$target.dict")
+        [[ -f "tools/fuzz/dicts/$target.dict" ]] && dict=("-dict=tools/fuzz/dicts/$target.dict")
         echo "== fuzzing $target for ${seconds}s (log: $log)"
         crashes=0
         if ! cargo +nightly fuzz run "${FUZZ_FLAGS[@]}" "$target" \
-            "fuzz/work/$target" "fuzz/corpus/$target" "fuzz/regressions/$target" -- \
+            "tools/fuzz/work/$target" "tools/fuzz/corpus/$target" "tools/fuzz/regressions/$target" -- \
             -max_total_time="$seconds" -rss_limit_mb="$RSS_LIMIT_MB" -timeout=10 \
             -max_len="$(max_len "$target")" -print_final_stats=1 "${dict[@]}" >"$log" 2>&1; then
             crashes=1
             crashed+=("$target")
             grep -A 12 -m 1 -E "panicked at|ERROR: libFuzzer" "$log" >&2 || tail -n 40 "$log" >&2
-            echo "== $target FAILED: input saved under fuzz/artifacts/$target/;" \
+            echo "== $target FAILED: input saved under tools/fuzz/artifacts/$target/;" \
                 "minimise it with: tests/scripts/fuzz.sh tmin $target <file>" >&2
         fi
         summary+=("$(summarise "$target" "$seconds" "$log" "$crashes")")
@@ -109,7 +109,7 @@ run() {
     echo "== summary (target, seconds, executions, executions/s, new inputs, corpus units/bytes, coverage, crashes)"
     printf '%s\n' "${summary[@]}"
     if [[ ${#crashed[@]} -gt 0 ]]; then
-        echo "== crashes in: ${crashed[*]} (logs: fuzz/work/<target>.log)" >&2
+        echo "== crashes in: ${crashed[*]} (logs: tools/fuzz/work/<target>.log)" >&2
         return 1
     fi
 }
@@ -132,9 +132,9 @@ tmin() {
     local target="$1" file="$2"
     ensure_nightly
     ensure_cargo_fuzz
-    mkdir -p "fuzz/regressions/$target"
+    mkdir -p "tools/fuzz/regressions/$target"
     local out
-    out="fuzz/regressions/$target/$(basename "$file")"
+    out="tools/fuzz/regressions/$target/$(basename "$file")"
     cargo +nightly fuzz tmin "${FUZZ_FLAGS[@]}" "$target" "$file" -- -exact_artifact_path="$out"
     echo "minimised input: $out (add a named test for it in <crate>/tests/fuzz_regressions.rs)"
 }
@@ -142,7 +142,7 @@ tmin() {
 seed() {
     command -v python3 >/dev/null || { echo "seed needs python3" >&2; exit 1; }
     python3 - "$ROOT" <<'PY'
-"""Writes fuzz/corpus/<target>/ from tests/fixtures and tests/peers, deterministically."""
+"""Writes tools/fuzz/corpus/<target>/ from tests/fixtures and tests/peers, deterministically."""
 import base64
 import gzip
 import hashlib
@@ -152,9 +152,9 @@ import shutil
 import sys
 
 root = pathlib.Path(sys.argv[1])
-corpus = root / "fuzz" / "corpus"
+corpus = root / "tools" / "fuzz" / "corpus"
 
-# LogType::ALL order (logwrangler/src/record.rs): parse modes are 0 auto, 1 + i forced, 15 + i mapped.
+# LogType::ALL order (crates/logwrangler/src/record.rs): parse modes are 0 auto, 1 + i forced, 15 + i mapped.
 LOG_TYPES = ["pexip_support", "pexip_audit", "pexip_web", "alb", "elb_classic", "cloudfront",
              "amplify_access", "s3_access", "vpc_flow", "cloudtrail", "lambda_platform", "app",
              "json", "unparsed"]

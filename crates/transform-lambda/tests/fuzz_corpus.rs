@@ -1,0 +1,18 @@
+//! Replays the fuzz corpus on stable Rust: every seed in `fuzz/corpus/<target>/`
+//! and every minimised crash in `fuzz/regressions/<target>/` goes through the
+//! same check the cargo-fuzz target runs (`transform_lambda::fuzzing`), so CI keeps
+//! every input that ever broke an invariant fixed without nightly or libFuzzer.
+//! (The core's targets are replayed by `logwrangler`'s copy of this test.)
+
+use std::path::Path;
+
+#[test]
+fn every_seed_and_regression_keeps_its_invariants() {
+    let fuzz_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/fuzz");
+    let counts = logwrangler::fuzzing::replay_corpus(&fuzz_dir, transform_lambda::fuzzing::TARGETS)
+        .unwrap_or_else(|failures| panic!("{failures}"));
+    for (target, count) in counts {
+        assert!(count > 0, "{target} replayed nothing");
+        println!("{target}: {count} inputs replayed");
+    }
+}
