@@ -37,7 +37,7 @@ fn parsed_in_process(batches: &[LogBatch]) -> BTreeMap<String, usize> {
                 source: &batch.log_stream,
                 position: 0,
             };
-            if let Some(record) = parser.parse_line(&event.message, &ctx) {
+            if let Some(record) = parser.parse_line(&event.message, &ctx).into_record() {
                 *counts.entry(record.log_type().to_string()).or_default() += 1;
             }
         }

@@ -139,7 +139,7 @@ impl Alerting {
                 position: position as u64,
                 ..EventContext::default()
             };
-            let Some(record) = parser.parse_line(event.message, &ctx) else {
+            let Some(record) = parser.parse_line(event.message, &ctx).into_record() else {
                 continue;
             };
             match leg_update(&record, record.envelope.severity) {
@@ -257,7 +257,7 @@ impl Alerting {
                 position: position as u64,
                 ..EventContext::default()
             };
-            if let Some(record) = parser.parse_line(&line, &ctx) {
+            if let Some(record) = parser.parse_line(&line, &ctx).into_record() {
                 self.route(&record, &mut report).await?;
             }
             let Value::Object(fields) = json!({

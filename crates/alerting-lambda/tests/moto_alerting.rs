@@ -582,6 +582,7 @@ async fn app_events_reach_the_lake_stream_with_failed_entries_retried() {
         let text = line.to_string();
         let record = parser
             .parse_line(&text, &logwrangler::EventContext::default())
+            .into_record()
             .unwrap();
         assert_eq!(record.log_type().as_str(), "app");
     }

@@ -35,7 +35,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::ArgGroup;
 use logwrangler::partition::PartitionKey;
 use logwrangler::time::Millis;
-use logwrangler::{EventContext, LineParser, LogType, Record, Rules, Severity};
+use logwrangler::{EventContext, Line, LineParser, LogType, Record, Rules, Severity};
 use transform_lambda::processor::{Limits, truncate};
 
 use crate::{
@@ -272,7 +272,7 @@ fn run_lake(
                         position,
                         ..EventContext::default()
                     };
-                    if let Some(mut record) = parser.parse_line(text, &ctx) {
+                    if let Line::Record(mut record) = parser.parse_line(text, &ctx) {
                         run.counts.truncated += u64::from(truncated);
                         record.envelope.truncated = truncated;
                         run.emit(line, &record)?;
@@ -302,7 +302,7 @@ fn run_lake(
                             position,
                             ..EventContext::default()
                         };
-                        if let Some(mut record) = parser.parse_line(text, &ctx) {
+                        if let Line::Record(mut record) = parser.parse_line(text, &ctx) {
                             run.counts.truncated += u64::from(truncated);
                             record.envelope.truncated = truncated;
                             run.emit(&event.message, &record)?;

@@ -791,6 +791,7 @@ mod tests {
     fn through_parser(line: &str) -> crate::record::Record<'_> {
         LineParser::default()
             .parse_line(line, &EventContext::default())
+            .into_record()
             .expect("a record")
     }
 

@@ -301,7 +301,7 @@ pub fn check_parse_line(input: &[u8]) -> Verdict {
             position: position as u64,
             ..EventContext::default()
         };
-        if let Some(record) = parser.parse_line(line, &ctx) {
+        if let Some(record) = parser.parse_line(line, &ctx).into_record() {
             check_record(&record, line, &ctx, mode)?;
         }
     }
@@ -574,7 +574,7 @@ pub fn check_cloudwatch_envelope(input: &[u8]) -> Verdict {
                     position: index as u64,
                     ..EventContext::default()
                 };
-                if let Some(record) = parser.parse_line(&event.message, &ctx) {
+                if let Some(record) = parser.parse_line(&event.message, &ctx).into_record() {
                     check_record(&record, &event.message, &ctx, ParseMode::Auto)?;
                 }
             }
@@ -603,7 +603,7 @@ pub fn check_cloudwatch_envelope(input: &[u8]) -> Verdict {
                     position: index as u64,
                     ..EventContext::default()
                 };
-                if let Some(record) = parser.parse_line(&text, &ctx) {
+                if let Some(record) = parser.parse_line(&text, &ctx).into_record() {
                     check_record(&record, &text, &ctx, ParseMode::Auto)?;
                 }
             }
@@ -782,7 +782,7 @@ fn check_app_event(event: &app_api::AppEvent, index: usize, limits: &ApiLimits) 
         source: "fuzz-api",
         ..EventContext::default()
     };
-    let Some(record) = default_parser().parse_line(&line, &ctx) else {
+    let Some(record) = default_parser().parse_line(&line, &ctx).into_record() else {
         return Err(format!("the forwarded line was taken for a header: {line}"));
     };
     check_record(&record, &line, &ctx, ParseMode::Auto)?;
@@ -869,7 +869,7 @@ pub fn check_alert_text(input: &[u8]) -> Verdict {
         source: "fuzz-alert",
         ..EventContext::default()
     };
-    let Some(record) = parser.parse_line(&text, &ctx) else {
+    let Some(record) = parser.parse_line(&text, &ctx).into_record() else {
         return Ok(());
     };
     let classification = DEFAULT_RULES.classify(&record);
@@ -1035,7 +1035,7 @@ mod tests {
             source: "s",
             ..EventContext::default()
         };
-        let mut record = parser.parse_line(line, &ctx).unwrap();
+        let mut record = parser.parse_line(line, &ctx).into_record().unwrap();
         assert_eq!(check_record(&record, line, &ctx, ParseMode::Auto), Ok(()));
         record.envelope.event_id = "other".into();
         let err = check_record(&record, line, &ctx, ParseMode::Auto).unwrap_err();

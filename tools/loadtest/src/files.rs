@@ -258,6 +258,7 @@ fn timed(
             };
             parser
                 .parse_line(line, &ctx)
+                .into_record()
                 .map(|record| record.envelope.timestamp)
                 .filter(|&time| time != NO_TIME)
         })

@@ -73,6 +73,7 @@ fn parse(day: &Day) -> Vec<Parsed<'_>> {
             };
             let record = parser
                 .parse_line(&event.message, &ctx)
+                .into_record()
                 .unwrap_or_else(|| panic!("a header line was generated: {}", event.message));
             assert_ne!(
                 record.log_type(),

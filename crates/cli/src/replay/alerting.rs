@@ -271,7 +271,7 @@ mod tests {
                 position: i as u64,
                 ..EventContext::default()
             };
-            let record = parser.parse_line(text, &ctx).unwrap();
+            let record = parser.parse_line(text, &ctx).into_record().unwrap();
             alerting.observe(text, &record);
         }
     }
@@ -359,7 +359,10 @@ mod tests {
         let window = {
             let mut parser = LineParser::default();
             let text = lost("10:00:00");
-            let record = parser.parse_line(&text, &EventContext::default()).unwrap();
+            let record = parser
+                .parse_line(&text, &EventContext::default())
+                .into_record()
+                .unwrap();
             Rules::default().classify(&record).dedupe_window.as_secs() as i64
         };
         let after = |s: i64| {

@@ -544,6 +544,7 @@ async fn send_input<S: RecordSink>(
                 // The local parse only tells the event time, and headers (no record).
                 let time = parser
                     .parse_line(line, &ctx)
+                    .into_record()
                     .map(|record| record.envelope.partition_time);
                 let header = time.is_none();
                 last_time = time.unwrap_or(last_time);

@@ -249,7 +249,8 @@ pub fn generator_deliveries(scale: f64, seed: u64, config: &Config) -> Vec<Deliv
             let log_type = config
                 .parser
                 .clone()
-                .parse_line(&first.message, &ctx)?
+                .parse_line(&first.message, &ctx)
+                .into_record()?
                 .log_type();
             Some(Delivery {
                 log_type,
@@ -475,6 +476,7 @@ fn parses_as(line: &str, source: &FixtureSource, config: &Config) -> bool {
     let mut parser: LineParser = config.parser.clone();
     parser
         .parse_line(line, &ctx)
+        .into_record()
         .is_some_and(|r| r.log_type() == source.log_type)
 }
 
