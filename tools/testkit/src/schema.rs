@@ -1,8 +1,11 @@
 //! Records against their published JSON Schema, with the `jsonschema` crate.
 //!
 //! The generated schemas (`schemas/*.schema.json`) declare draft 7, and the
-//! validators here compile them under draft 7 with `format` asserted (the
-//! `timestamp` column is a `date-time`). One rule the lake needs is not JSON
+//! validators here compile them under draft 7 with `format` asserted: the
+//! `timestamp` column is a `date-time`, RFC 3339 as JSON Schema defines it
+//! (stricter than the pipeline's reader `time::parse_iso8601`, which also takes
+//! a space for the `T` and no offset; records are written in the canonical
+//! form only). One rule the lake needs is not JSON
 //! Schema's: its integer columns are Glue `bigint`, signed 64 bits, while JSON
 //! Schema's `integer` is unbounded. [`validator_for`] adds that bound as a
 //! keyword of its own to every position of a schema that allows integers but
@@ -45,11 +48,7 @@ static VALIDATORS: LazyLock<Vec<Result<Validator, String>>> = LazyLock::new(|| {
 /// a declared column (the schemas allow no others), every required column is
 /// present, and every value has its column's type (the one Glue reads).
 pub fn check_against_schema(log_type: LogType, record: &Value) -> Verdict {
-    let index = LogType::ALL
-        .iter()
-        .position(|t| *t == log_type)
-        .unwrap_or_default();
-    let validator = match VALIDATORS.get(index) {
+    let validator = match VALIDATORS.get(log_type_index(log_type)) {
         Some(Ok(validator)) => validator,
         Some(Err(e)) => return Err(format!("the {log_type} schema: {e}")),
         None => return Err(format!("no schema for {log_type}")),
@@ -60,6 +59,13 @@ pub fn check_against_schema(log_type: LogType, record: &Value) -> Verdict {
             e.instance_path().as_str()
         )
     })
+}
+
+fn log_type_index(log_type: LogType) -> usize {
+    LogType::ALL
+        .iter()
+        .position(|t| *t == log_type)
+        .unwrap_or_default()
 }
 
 /// Adds [`BIGINT_KEYWORD`] to every subschema whose `type` allows integers
@@ -137,5 +143,27 @@ mod tests {
             &time
         ));
         assert!(!conforms(&serde_json::json!("yesterday"), &time));
+    }
+
+    #[test]
+    fn whole_numbers_written_as_floats_are_no_bigint() {
+        let int = serde_json::json!({"type": ["integer", "null"]});
+        assert!(!conforms(&serde_json::json!(5.0), &int));
+        assert!(conforms(&serde_json::json!(i64::MIN), &int));
+        let double = serde_json::json!({"type": ["number", "null"]});
+        assert!(conforms(&serde_json::json!(u64::MAX), &double));
+        assert!(conforms(&serde_json::json!(5.0), &double));
+    }
+
+    #[test]
+    fn every_published_schema_is_draft_7_and_compiles() {
+        for log_type in LogType::ALL {
+            let schema = logwrangler::schema::schema_for(*log_type);
+            assert_eq!(
+                schema["$schema"], "http://json-schema.org/draft-07/schema#",
+                "{log_type}"
+            );
+            assert!(VALIDATORS[log_type_index(*log_type)].is_ok(), "{log_type}");
+        }
     }
 }
