@@ -27,8 +27,7 @@
 //! invocation that failed on marking a published alert. Each scenario asserts
 //! exactly that many duplicates, each identical to its original.
 
-#[path = "../../transform-lambda/tests/support/mod.rs"]
-mod support;
+use logwrangler_testkit::moto as support;
 
 mod queues;
 

@@ -4,8 +4,7 @@
 //! patterns, idempotence under redelivery and disorder, alerts once per
 //! fingerprint, and the app log API.
 
-#[path = "../../transform-lambda/tests/support/mod.rs"]
-mod support;
+use logwrangler_testkit::moto as support;
 
 mod queues;
 

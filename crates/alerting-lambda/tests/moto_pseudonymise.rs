@@ -4,8 +4,7 @@
 //! anywhere in DynamoDB (the whole table scanned) or in the SNS deliveries,
 //! while sessions count the same people and the alias index answers tokens.
 
-#[path = "../../transform-lambda/tests/support/mod.rs"]
-mod support;
+use logwrangler_testkit::moto as support;
 
 mod queues;
 

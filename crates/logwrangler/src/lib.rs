@@ -22,8 +22,6 @@ pub mod app_api;
 pub mod detect;
 pub mod envelope;
 pub mod formats;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod parser;
 pub mod partition;
 pub mod pseudonym;

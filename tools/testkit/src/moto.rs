@@ -1,15 +1,16 @@
 //! Local services for integration tests: moto_server, the fault-injecting
 //! proxy and `cargo lambda watch`, each a real process on 127.0.0.1 that is
-//! stopped when the test drops it. The tools come from `.venv` (installed by
-//! `make test` from `tests/requirements.txt`) or from `PATH`.
-
-#![allow(dead_code)]
+//! stopped when the test drops it, and plain HTTP calls to them. The tools come
+//! from `.venv` (installed by `make test` from `tests/requirements.txt`) or from
+//! `PATH`. The integration tests of the Lambdas and the CLI share these through
+//! this crate, as a dev-dependency.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The repository root (this crate is `tools/testkit`): `.venv`, `tests/scripts`, the fixtures.
 pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 /// A tool installed in `.venv/bin` or on `PATH`.
@@ -42,6 +43,7 @@ pub fn free_port() -> u16 {
 /// A child process stopped on drop.
 pub struct Service {
     child: Child,
+    /// The port it listens on, on 127.0.0.1.
     pub port: u16,
     name: String,
 }

@@ -1,4 +1,4 @@
-//! Regressions found by fuzzing the Firehose processor (`fuzz/`, target
+//! Regressions found by fuzzing the Firehose processor (`tools/fuzz/`, target
 //! `firehose_request`), each as a named test of the behaviour that was wrong.
 //! The inputs themselves are replayed by `tests/fuzz_corpus.rs`.
 

@@ -1,24 +1,12 @@
-//! Property check for fuzzing the Firehose processor: the invariant the
-//! `firehose_request` fuzz target (`fuzz/`) asserts on arbitrary requests, and
-//! that the corpus replay test (`tests/fuzz_corpus.rs`) asserts on every
-//! checked-in seed and regression, so a crash found on nightly is replayed by a
-//! plain `cargo test` on stable. It lives in the library (hidden from the
-//! documentation, not behind a feature) for the same reason as the core's
-//! `logwrangler::fuzzing`: the workspace's ordinary test and lint runs build it.
-//!
-//! The check never panics itself; it returns `Err` naming the first broken
-//! invariant, and a panic under it is a bug in the processor.
+//! Firehose transformation requests through the processor: plans and responses.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use logwrangler::envelope::{self, Payload};
-use logwrangler::fuzzing::{Target, Verdict, default_parser};
 use serde_json::{Map, Value};
+use transform_lambda::processor::{self, Answer, LAMBDA_RESPONSE_LIMIT, Limits, Plan, Request};
 
-use crate::processor::{self, Answer, LAMBDA_RESPONSE_LIMIT, Limits, Plan, Request};
-
-/// The targets whose checks live in this crate.
-pub const TARGETS: &[Target] = &[("firehose_request", check_firehose_request)];
+use crate::{Verdict, default_parser};
 
 /// Small limits that small inputs reach: a 4 KiB response budget, 64 KiB
 /// decompressed, 256-byte lines, two re-ingest generations, 1 KiB re-ingest
@@ -33,14 +21,6 @@ pub const TIGHT_LIMITS: Limits = Limits {
 
 /// Largest decompressed re-ingest payload the check reads back.
 const PAYLOAD_READ_CAP: usize = 256 << 20;
-
-macro_rules! ensure {
-    ($cond:expr, $($arg:tt)+) => {
-        if !$cond {
-            return Err(format!($($arg)+));
-        }
-    };
-}
 
 /// A request (JSON) planned under the default and the tight limits, and its
 /// response written with every re-ingest accepted and with every re-ingest
