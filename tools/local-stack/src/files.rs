@@ -24,8 +24,8 @@ use logwrangler::{EventContext, LineParser, Rules, SourceConfig};
 use serde::Serialize;
 
 use crate::alerting::LOCAL_ACCOUNT;
-use crate::generate::LogBatch;
-use crate::generate::cloudwatch::cut_stream;
+use logwrangler_generator::LogBatch;
+use logwrangler_generator::cloudwatch::cut_stream;
 
 /// Log group of the user's files unless one is named.
 pub const DEFAULT_LOG_GROUP: &str = "/logwrangler/files";

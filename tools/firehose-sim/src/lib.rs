@@ -1,4 +1,4 @@
-//! A Firehose simulator (design section 9). No local tool emulates Firehose's
+//! A Firehose simulator for logwrangler (design section 9). No local tool emulates Firehose's
 //! Lambda processing and dynamic partitioning, so this does, as the AWS
 //! documentation describes Firehose:
 //!
@@ -22,6 +22,10 @@
 //! [`Simulator::drain`] runs until the buffer is empty and nothing is in
 //! flight. The simulation clock never sleeps: waiting for a buffer interval
 //! moves it forward instead, so a drain takes as long as the processing.
+//!
+//! Development tooling, not shipped: the demo, the load tests and the
+//! end-to-end tests run the transform through it instead of a deployed
+//! delivery stream.
 
 pub mod buffer;
 pub mod contract;
