@@ -31,7 +31,6 @@ pub mod buffer;
 pub mod contract;
 pub mod faults;
 pub mod invoke;
-pub mod lake;
 pub mod server;
 
 use std::collections::BTreeMap;
@@ -43,13 +42,14 @@ use anyhow::{Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use logwrangler::partition::{S3_ERROR_PREFIX_TEMPLATE, S3_PREFIX_TEMPLATE};
+use logwrangler_files::lake;
 use serde::Serialize;
 
 pub use buffer::Pending;
 pub use contract::Violation;
 pub use faults::{Faults, Schedule};
 pub use invoke::{InProcess, InvokeError, LambdaHttp, Processor, firehose_client};
-pub use lake::LakeDir;
+pub use logwrangler_files::lake::LakeDir;
 
 use buffer::{Buffer, Hints};
 use contract::{Checked, Outcome};
