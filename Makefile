@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR ?= never
 export CARGO_INCREMENTAL ?= 0
 
 VENV := .venv
-# The one Lambda build (tests build the same set: loadtest::stack::LAMBDA_PACKAGES), so
+# The one Lambda build (tests build the same set: local_stack::stack::LAMBDA_PACKAGES), so
 # cargo resolves one feature set and the tests find it fresh instead of compiling the AWS
 # SDK crates again.
 LAMBDAS := -p transform-lambda -p alerting-lambda

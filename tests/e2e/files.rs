@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use loadtest::demo::{DemoArgs, execute};
-use loadtest::files::DEFAULT_LOG_GROUP;
-use loadtest::generate::LogBatch;
-use loadtest::stack::{build_lambdas, workspace_root};
+use local_stack::demo::{DemoArgs, execute};
+use local_stack::files::DEFAULT_LOG_GROUP;
+use local_stack::stack::{build_lambdas, workspace_root};
 use logwrangler::{EventContext, LineParser, Rules, SourceConfig};
 use logwrangler_e2e::{SchemaCheck, expected_partition, read_lake, target_dir};
+use logwrangler_generator::LogBatch;
 use serde_json::Value;
 
 /// Records per log_type the core makes of the same CloudWatch batches
@@ -65,7 +65,7 @@ fn the_users_files_go_through_the_lambda_binaries_into_the_lake() {
     let outcome = execute(&args).unwrap();
 
     // The same files cut into the same batches (reading is deterministic).
-    let sent = loadtest::files::read(
+    let sent = local_stack::files::read(
         std::slice::from_ref(&fixtures),
         DEFAULT_LOG_GROUP,
         &SourceConfig::default(),

@@ -44,7 +44,7 @@ use transform_lambda::reingest::{
 };
 
 use super::Parsing;
-use super::input::{self, Content, Input, Lines};
+use logwrangler_files::input::{self, Content, Input, Lines};
 
 /// Largest envelope JSON before gzip. Even incompressible data grows by well
 /// under 1% in gzip, so the record stays below [`FIREHOSE_RECORD_LIMIT`].

@@ -1,4 +1,4 @@
-//! Finding and opening replay inputs.
+//! Finding and opening the log files an operator names.
 //!
 //! Inputs are files, directories (walked recursively, entries sorted so every
 //! run reads the same files in the same order) and `-` for standard input.
@@ -14,16 +14,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use anyhow::{Context, Result, bail};
 use logwrangler::envelope::{self, CloudWatchEnvelope, GZIP_MAGIC, Payload};
 use serde_json::value::RawValue;
+
+use crate::error::{Error, IoContext, Result};
 
 /// How far into a stream the envelope check looks for `"messageType"`.
 const SNIFF_BYTES: usize = 4096;
 /// Read buffer for inputs.
 const BUFFER_BYTES: usize = 1 << 16;
 
-/// One input to replay.
+/// One input: a file or standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     /// Where the bytes come from; `None` is standard input.
@@ -35,6 +36,14 @@ pub struct Input {
 }
 
 impl Input {
+    /// A file, named by its path as given.
+    pub fn file(path: PathBuf) -> Input {
+        Input {
+            name: path.display().to_string(),
+            path: Some(path),
+        }
+    }
+
     /// The file name, for log stream names and messages (`stdin` for `-`).
     pub fn file_name(&self) -> String {
         self.path
@@ -62,18 +71,45 @@ impl Input {
     }
 }
 
-/// Expands the command-line inputs: files as given, directories walked
-/// recursively in sorted order (hidden entries and anything below `exclude`,
-/// the output lake, skipped), `-` once for standard input. Fails on a path that
-/// does not exist or a file that cannot be opened, before anything is written.
+/// How [`list_with`] walks directories.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Walk<'a> {
+    /// A directory whose files are not inputs: the output lake, when it lies
+    /// below an input directory, must not be read back into itself.
+    pub exclude: Option<&'a Path>,
+    /// Follow symbolic links to directories. They can loop, so `replay` does
+    /// not; `loadtest demo --files` does, as it always has.
+    pub follow_directory_links: bool,
+}
+
+/// [`list_with`] without following links to directories, skipping `exclude`.
 pub fn list(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<Input>> {
-    let exclude = exclude.and_then(|p| p.canonicalize().ok());
+    list_with(
+        paths,
+        &Walk {
+            exclude,
+            follow_directory_links: false,
+        },
+    )
+}
+
+/// Expands the command-line inputs: files as given, directories walked
+/// recursively in sorted order (hidden entries and anything below
+/// [`Walk::exclude`] skipped), `-` once for standard input. Fails on a path
+/// that does not exist ([`Error::Unreadable`]) or a file that cannot be
+/// opened, before anything is written.
+pub fn list_with(paths: &[PathBuf], options: &Walk<'_>) -> Result<Vec<Input>> {
+    let exclude = options.exclude.and_then(|p| p.canonicalize().ok());
+    let walk = Walker {
+        exclude: exclude.as_deref(),
+        follow_directory_links: options.follow_directory_links,
+    };
     let mut inputs = Vec::new();
     let mut stdin_seen = false;
     for path in paths {
         if path.as_os_str() == "-" {
             if stdin_seen {
-                bail!("- (standard input) is given twice; it can be read only once");
+                return Err(Error::StdinTwice);
             }
             stdin_seen = true;
             inputs.push(Input {
@@ -82,55 +118,62 @@ pub fn list(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Vec<Input>> {
             });
             continue;
         }
-        let meta =
-            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta = std::fs::metadata(path).map_err(|source| Error::Unreadable {
+            path: path.clone(),
+            source,
+        })?;
         if meta.is_dir() {
-            walk(path, exclude.as_deref(), &mut inputs)?;
+            walk.walk(path, &mut inputs)?;
         } else {
-            inputs.push(file_input(path.clone()));
+            inputs.push(Input::file(path.clone()));
         }
     }
     for input in &inputs {
         if let Some(path) = &input.path {
-            File::open(path).with_context(|| format!("cannot open {}", input.name))?;
+            File::open(path).context_with(|| format!("cannot open {}", input.name))?;
         }
     }
     Ok(inputs)
 }
 
-fn file_input(path: PathBuf) -> Input {
-    Input {
-        name: path.display().to_string(),
-        path: Some(path),
-    }
+/// A directory walk of [`list_with`].
+struct Walker<'a> {
+    /// Canonical path of the directory to skip.
+    exclude: Option<&'a Path>,
+    follow_directory_links: bool,
 }
 
-fn walk(dir: &Path, exclude: Option<&Path>, out: &mut Vec<Input>) -> Result<()> {
-    if exclude.is_some_and(|ex| dir.canonicalize().is_ok_and(|d| d.starts_with(ex))) {
-        return Ok(());
-    }
-    let mut entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list directory {}", dir.display()))?
-        .collect::<io::Result<Vec<_>>>()
-        .with_context(|| format!("cannot list directory {}", dir.display()))?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
+impl Walker<'_> {
+    fn walk(&self, dir: &Path, out: &mut Vec<Input>) -> Result<()> {
+        if self
+            .exclude
+            .is_some_and(|ex| dir.canonicalize().is_ok_and(|d| d.starts_with(ex)))
+        {
+            return Ok(());
         }
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if kind.is_dir() {
-            walk(&path, exclude, out)?;
-        } else if path.is_file() {
-            // Symbolic links to files are read; links to directories are not
-            // followed (they could loop).
-            out.push(file_input(path));
+        let mut entries = std::fs::read_dir(dir)
+            .context_with(|| format!("cannot list directory {}", dir.display()))?
+            .collect::<io::Result<Vec<_>>>()
+            .context_with(|| format!("cannot list directory {}", dir.display()))?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let kind = entry
+                .file_type()
+                .context_with(|| format!("cannot read {}", path.display()))?;
+            // Symbolic links to files are read; links to directories only
+            // when asked (they could loop).
+            if kind.is_dir() || (self.follow_directory_links && path.is_dir()) {
+                self.walk(&path, out)?;
+            } else if path.is_file() {
+                out.push(Input::file(path));
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// What an input holds.
@@ -159,10 +202,34 @@ impl<R: Read> Read for Counting<R> {
 /// Opens an input and decides what it holds; `bytes_read` counts the raw
 /// bytes consumed as it is read.
 pub fn open(input: &Input, bytes_read: Arc<AtomicU64>) -> Result<Content> {
+    // A Firehose object of gzip'd records is gzip inside gzip: unwrap twice at most.
+    let mut reader = decompressed(input, bytes_read, 2)?;
+    let head = reader
+        .fill_buf()
+        .context_with(|| read_context(&input.name))?;
+    if !looks_like_envelope(head) {
+        return Ok(Content::Lines(reader));
+    }
+    let mut data = Vec::new();
+    reader
+        .read_to_end(&mut data)
+        .context_with(|| read_context(&input.name))?;
+    Ok(Content::Envelopes(data))
+}
+
+/// Opens an input as a byte stream with up to `gzip_layers` layers of gzip
+/// (each recognised by its magic bytes) unwrapped; `bytes_read` counts the
+/// raw bytes consumed as it is read. [`open`] unwraps two; a reader that
+/// takes each file as plain lines may unwrap only one.
+pub fn decompressed(
+    input: &Input,
+    bytes_read: Arc<AtomicU64>,
+    gzip_layers: usize,
+) -> Result<Box<dyn BufRead>> {
     let raw: Box<dyn Read> = match &input.path {
         None => Box::new(io::stdin()),
         Some(path) => {
-            Box::new(File::open(path).with_context(|| format!("cannot open {}", input.name))?)
+            Box::new(File::open(path).context_with(|| format!("cannot open {}", input.name))?)
         }
     };
     let counted = Counting {
@@ -170,11 +237,10 @@ pub fn open(input: &Input, bytes_read: Arc<AtomicU64>) -> Result<Content> {
         count: bytes_read,
     };
     let mut reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(BUFFER_BYTES, counted));
-    // A Firehose object of gzip'd records is gzip inside gzip: unwrap twice at most.
-    for _ in 0..2 {
+    for _ in 0..gzip_layers {
         let head = reader
             .fill_buf()
-            .with_context(|| read_context(&input.name))?;
+            .context_with(|| read_context(&input.name))?;
         if !head.starts_with(&GZIP_MAGIC) {
             break;
         }
@@ -183,17 +249,7 @@ pub fn open(input: &Input, bytes_read: Arc<AtomicU64>) -> Result<Content> {
             flate2::bufread::MultiGzDecoder::new(reader),
         ));
     }
-    let head = reader
-        .fill_buf()
-        .with_context(|| read_context(&input.name))?;
-    if !looks_like_envelope(head) {
-        return Ok(Content::Lines(reader));
-    }
-    let mut data = Vec::new();
-    reader
-        .read_to_end(&mut data)
-        .with_context(|| read_context(&input.name))?;
-    Ok(Content::Envelopes(data))
+    Ok(reader)
 }
 
 /// The context of a read error: gzip that does not decompress is the usual cause.
@@ -263,7 +319,7 @@ impl<'n> Lines<'n> {
             let read = self
                 .reader
                 .read_until(b'\n', &mut self.buf)
-                .with_context(|| read_context(self.name))?;
+                .context_with(|| read_context(self.name))?;
             if read == 0 {
                 return Ok(None);
             }
@@ -352,7 +408,7 @@ mod tests {
         std::fs::write(dir.join("once.log"), gzip(text)).unwrap();
         std::fs::write(dir.join("twice"), gzip(&gzip(text))).unwrap();
         for name in ["plain", "once.log", "twice"] {
-            let input = file_input(dir.join(name));
+            let input = Input::file(dir.join(name));
             let content = open(&input, Arc::default()).unwrap();
             assert_eq!(
                 lines_of(content),
@@ -361,7 +417,7 @@ mod tests {
             );
         }
         std::fs::write(dir.join("cut.gz"), &gzip(text)[..12]).unwrap();
-        let input = file_input(dir.join("cut.gz"));
+        let input = Input::file(dir.join("cut.gz"));
         let err = match open(&input, Arc::default()) {
             Err(e) => e,
             Ok(content) => {
@@ -389,7 +445,7 @@ mod tests {
         let members = [gzip(one.as_bytes()), gzip(control.as_bytes())].concat();
         std::fs::write(dir.join("object"), members).unwrap();
         let Content::Envelopes(data) =
-            open(&file_input(dir.join("object")), Arc::default()).unwrap()
+            open(&Input::file(dir.join("object")), Arc::default()).unwrap()
         else {
             panic!("expected envelopes")
         };

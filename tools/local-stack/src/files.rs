@@ -12,20 +12,19 @@
 //! the files go to log group [`DEFAULT_LOG_GROUP`] (or one the user names,
 //! which their `--sources` mapping may type).
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use flate2::read::MultiGzDecoder;
-use logwrangler::envelope::GZIP_MAGIC;
 use logwrangler::{EventContext, LineParser, Rules, SourceConfig};
+use logwrangler_files::Error as FilesError;
+use logwrangler_files::input::{self, Input, Walk};
 use serde::Serialize;
 
 use crate::alerting::LOCAL_ACCOUNT;
-use crate::generate::LogBatch;
-use crate::generate::cloudwatch::cut_stream;
+use logwrangler_generator::LogBatch;
+use logwrangler_generator::cloudwatch::cut_stream;
 
 /// Log group of the user's files unless one is named.
 pub const DEFAULT_LOG_GROUP: &str = "/logwrangler/files";
@@ -86,7 +85,7 @@ pub fn read(paths: &[PathBuf], log_group: &str, sources: &SourceConfig) -> Resul
     let mut cut = Vec::new();
     for (number, file) in files.iter().enumerate() {
         let stream = stream_name(file);
-        let lines = read_lines(file, &mut summary)?;
+        let lines = read_lines(&Input::file(file.clone()), &mut summary)?;
         let events = timed(
             lines,
             LineParser::new(sources.clone(), Arc::new(Rules::default())),
@@ -118,41 +117,28 @@ pub fn read(paths: &[PathBuf], log_group: &str, sources: &SourceConfig) -> Resul
     })
 }
 
-/// The files under `paths`, each once, in a stable order.
+/// The files under `paths`, each once, in a stable order: the walker of
+/// `logwrangler replay`, following links to directories, with a path that
+/// cannot be read (or `-`, which names no file here) refused in this
+/// command's words.
 fn list(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read directory {}", dir.display()))?
-            .map(|e| e.map(|e| e.path()))
-            .collect::<std::io::Result<_>>()
-            .with_context(|| format!("cannot read directory {}", dir.display()))?;
-        entries.sort();
-        for path in entries {
-            let hidden = path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if hidden {
-                continue;
-            }
-            if path.is_dir() {
-                walk(&path, out)?;
-            } else if path.is_file() {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            walk(path, &mut out)?;
-        } else if path.is_file() {
-            out.push(path.clone());
-        } else {
-            bail!(
-                "{} does not exist (or is not a file or directory)",
-                path.display()
-            );
+    let walk = Walk {
+        exclude: None,
+        follow_directory_links: true,
+    };
+    let inputs = match input::list_with(paths, &walk) {
+        Ok(inputs) => inputs,
+        Err(FilesError::Unreadable { path, .. }) => bail!(
+            "{} does not exist (or is not a file or directory)",
+            path.display()
+        ),
+        Err(error) => return Err(error.into()),
+    };
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        match input.path {
+            Some(path) => out.push(path),
+            None => bail!("- does not exist (or is not a file or directory)"),
         }
     }
     out.dedup();
@@ -184,18 +170,11 @@ fn modified_ms(path: &Path) -> i64 {
         .unwrap_or(0)
 }
 
-/// The non-empty lines of a file (gzip or plain), cut to CloudWatch's event size.
-fn read_lines(path: &Path, summary: &mut FilesSummary) -> Result<Vec<String>> {
-    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut magic = [0u8; 2];
-    let gzip = file.read_exact(&mut magic).is_ok() && magic == GZIP_MAGIC;
-    drop(file);
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut reader: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::new(MultiGzDecoder::new(file)))
-    } else {
-        Box::new(BufReader::new(file))
-    };
+/// The non-empty lines of a file (gzip or plain: one layer of gzip is
+/// unwrapped, the rest is the file's text), cut to CloudWatch's event size.
+fn read_lines(file: &Input, summary: &mut FilesSummary) -> Result<Vec<String>> {
+    let path = file.path.as_deref().unwrap_or(Path::new("-"));
+    let mut reader = input::decompressed(file, Arc::default(), 1)?;
     let mut lines = Vec::new();
     let mut raw = Vec::new();
     loop {

@@ -25,11 +25,11 @@ use crate::alerting::{
     ALERTING_FILTER, AlertingResources, DeliveredAlert, LAKE_FILTER, LOCAL_ACCOUNT,
     alerting_delivery, local_sdk_config,
 };
-use crate::firehose::{
+use crate::stack::{Function, Service};
+use firehose_sim::{
     ClockMode, Faults, LakeDir, LambdaHttp, Processor, SimConfig, SimReport, Simulator,
 };
-use crate::generate::LogBatch;
-use crate::stack::{Function, Service};
+use logwrangler_generator::LogBatch;
 
 /// The delivery stream name of the local stack.
 pub const STREAM: &str = "logwrangler";

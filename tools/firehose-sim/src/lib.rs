@@ -1,4 +1,4 @@
-//! A Firehose simulator (design section 9). No local tool emulates Firehose's
+//! A Firehose simulator for logwrangler (design section 9). No local tool emulates Firehose's
 //! Lambda processing and dynamic partitioning, so this does, as the AWS
 //! documentation describes Firehose:
 //!
@@ -22,12 +22,15 @@
 //! [`Simulator::drain`] runs until the buffer is empty and nothing is in
 //! flight. The simulation clock never sleeps: waiting for a buffer interval
 //! moves it forward instead, so a drain takes as long as the processing.
+//!
+//! Development tooling, not shipped: the demo, the load tests and the
+//! end-to-end tests run the transform through it instead of a deployed
+//! delivery stream.
 
 pub mod buffer;
 pub mod contract;
 pub mod faults;
 pub mod invoke;
-pub mod lake;
 pub mod server;
 
 use std::collections::BTreeMap;
@@ -39,13 +42,14 @@ use anyhow::{Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use logwrangler::partition::{S3_ERROR_PREFIX_TEMPLATE, S3_PREFIX_TEMPLATE};
+use logwrangler_files::lake;
 use serde::Serialize;
 
 pub use buffer::Pending;
 pub use contract::Violation;
 pub use faults::{Faults, Schedule};
 pub use invoke::{InProcess, InvokeError, LambdaHttp, Processor, firehose_client};
-pub use lake::LakeDir;
+pub use logwrangler_files::lake::LakeDir;
 
 use buffer::{Buffer, Hints};
 use contract::{Checked, Outcome};

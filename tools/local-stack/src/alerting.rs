@@ -12,7 +12,7 @@ use logwrangler::subscription::TermPattern;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::generate::LogBatch;
+use logwrangler_generator::LogBatch;
 
 /// The account moto_server reports for the test credentials.
 pub const LOCAL_ACCOUNT: &str = "123456789012";
@@ -194,7 +194,7 @@ fn delivered_alert(severity: Severity, body: &str) -> Result<DeliveredAlert> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::LogEvent;
+    use logwrangler_generator::LogEvent;
 
     #[test]
     fn only_matching_events_go_to_the_alerting_lambda() {

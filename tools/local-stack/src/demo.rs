@@ -21,10 +21,10 @@ use serde_json::Value;
 
 use crate::alerting::DeliveredAlert;
 use crate::files::{self, FilesSummary};
-use crate::firehose::{Faults, SimReport};
-use crate::generate::{self, DayConfig, GroundTruth, LogBatch};
 use crate::local::{AlertingTally, LocalStack, Progress, StackConfig};
 use crate::stack::{tool, workspace_root};
+use firehose_sim::{Faults, SimReport};
+use logwrangler_generator::{self as generate, DayConfig, GroundTruth, LogBatch};
 
 /// Options of `loadtest demo`.
 #[derive(Debug, Clone, Args)]

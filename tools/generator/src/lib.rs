@@ -1,4 +1,4 @@
-//! The seeded traffic generator (design section 9): a realistic day of a Pexip
+//! The seeded traffic generator of logwrangler (design section 9): a realistic day of a Pexip
 //! Infinity estate and the AWS services around it, as CloudWatch Logs delivers
 //! it through subscription filters, together with its ground truth.
 //!
@@ -19,6 +19,9 @@
 //! Layout: [`pexip`] and [`aws`] write the sources' lines, [`cloudwatch`]
 //! orders them per log stream, assigns event ids and cuts subscription
 //! batches, [`truth`] holds the facts, [`util`] the time layouts and ids.
+//!
+//! Development tooling, not shipped: the demo, the load tests and the
+//! end-to-end tests feed it to the pipeline; no Lambda or CLI depends on it.
 
 pub mod aws;
 pub mod cloudwatch;

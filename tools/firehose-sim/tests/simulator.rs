@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use loadtest::firehose::contract::{FUNCTION_ERROR, METADATA_EXTRACTION_FAILED, MISSING_RECORD_ID};
-use loadtest::firehose::{
+use firehose_sim::contract::{FUNCTION_ERROR, METADATA_EXTRACTION_FAILED, MISSING_RECORD_ID};
+use firehose_sim::{
     ClockMode, Faults, InProcess, InvokeError, LakeDir, LambdaHttp, Processor, Schedule, SimConfig,
     SimReport, Simulator, firehose_client,
 };
-use loadtest::stack::{Function, Service, build_lambdas};
+use local_stack::stack::{Function, Service, build_lambdas};
 use serde_json::{Value, json};
 
 const STREAM: &str = "logwrangler-lake";

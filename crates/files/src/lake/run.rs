@@ -1,4 +1,5 @@
-//! The local lake: the S3 layout the delivery stream writes, on disk.
+//! `logwrangler replay --lake`'s writer: the records of one run streamed into
+//! the lake.
 //!
 //! Objects go under `DIR/<prefix>` where the prefix is the stack's own
 //! [`S3_PREFIX_TEMPLATE`] evaluated with the record's partition keys, as GZIP
@@ -25,13 +26,20 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use flate2::write::GzEncoder;
 use logwrangler::partition::{PartitionKey, S3_PREFIX_TEMPLATE};
-use logwrangler::time::{Millis, to_civil};
+use logwrangler::time::Millis;
 use serde::{Deserialize, Serialize};
 
-/// Firehose-style delivery stream name and version in object names.
+use super::key::{object_name, run_suffix};
+use super::{LakeDir, write_atomically};
+use crate::error::{Error, IoContext, Result};
+
+/// Firehose-style delivery stream name in object names.
+const OBJECT_STREAM: &str = "logwrangler-replay";
+/// Firehose-style delivery stream version in object names.
+const OBJECT_VERSION: u32 = 1;
+/// How the names of this writer's objects start: `<stream>-<version>`.
 const OBJECT_PREFIX: &str = "logwrangler-replay-1";
 /// Where each run lists the objects it wrote.
 pub const RUNS_DIR: &str = "replay-runs";
@@ -60,11 +68,13 @@ pub fn object_key(
     part: u32,
 ) -> Result<String, String> {
     let prefix = partition.evaluate(S3_PREFIX_TEMPLATE)?;
-    let c = to_civil(first_time);
-    Ok(format!(
-        "{prefix}{OBJECT_PREFIX}-{:04}-{:02}-{:02}-{:02}-{:02}-{:02}-{run}-{part}.gz",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    ))
+    let name = object_name(
+        OBJECT_STREAM,
+        OBJECT_VERSION,
+        first_time,
+        &run_suffix(run, part),
+    );
+    Ok(format!("{prefix}{name}"))
 }
 
 /// What a run wrote, kept for the next run with the same inputs.
@@ -92,7 +102,7 @@ struct Written {
 
 /// What the commit did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LakeReport {
+pub struct RunReport {
     /// Keys of the objects written, sorted.
     pub objects: Vec<String>,
     /// Partitions that received records.
@@ -101,9 +111,11 @@ pub struct LakeReport {
     pub stale_removed: usize,
 }
 
-/// Writes the records of one run into the lake.
-pub struct Lake {
-    root: PathBuf,
+/// Writes the records of one run into the lake: objects are streamed to a
+/// temporary directory and placed at [`RunWriter::commit`], so a failed run
+/// leaves the lake as it was.
+pub struct RunWriter {
+    lake: LakeDir,
     temp_dir: PathBuf,
     run: String,
     inputs: Vec<String>,
@@ -116,21 +128,21 @@ pub struct Lake {
     committed: bool,
 }
 
-impl Lake {
+impl RunWriter {
     /// Prepares a run into the lake at `root`; objects roll over after
     /// `max_object_bytes` of NDJSON.
-    pub fn create(root: &Path, inputs: Vec<String>, max_object_bytes: u64) -> Result<Lake> {
+    pub fn create(root: &Path, inputs: Vec<String>, max_object_bytes: u64) -> Result<RunWriter> {
         let run = run_id(inputs.iter().map(String::as_str));
         let temp_dir = root.join(TEMP_DIR).join(&run);
         if temp_dir.exists() {
             // Left by an interrupted run with the same inputs.
             std::fs::remove_dir_all(&temp_dir)
-                .with_context(|| format!("cannot clean {}", temp_dir.display()))?;
+                .context_with(|| format!("cannot clean {}", temp_dir.display()))?;
         }
         std::fs::create_dir_all(&temp_dir)
-            .with_context(|| format!("cannot create the lake directory {}", root.display()))?;
-        Ok(Lake {
-            root: root.to_path_buf(),
+            .context_with(|| format!("cannot create the lake directory {}", root.display()))?;
+        Ok(RunWriter {
+            lake: LakeDir::new(root),
             temp_dir,
             run,
             inputs,
@@ -178,18 +190,17 @@ impl Lake {
             .encoder
             .write_all(line)
             .and_then(|()| object.encoder.write_all(b"\n"))
-            .with_context(|| format!("cannot write {}", object.temp.display()))
+            .context_with(|| format!("cannot write {}", object.temp.display()))
     }
 
     fn start(&mut self, partition: &PartitionKey, time: Millis) -> Result<OpenObject> {
         let part = self.next_part.entry(*partition).or_default();
-        let key = object_key(partition, time, &self.run, *part)
-            .map_err(|e| anyhow::anyhow!("the lake prefix template does not evaluate: {e}"))?;
+        let key = object_key(partition, time, &self.run, *part).map_err(Error::Prefix)?;
         *part += 1;
         let temp = self.temp_dir.join(format!("{}.gz", self.started));
         self.started += 1;
         let file =
-            File::create(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
+            File::create(&temp).context_with(|| format!("cannot create {}", temp.display()))?;
         Ok(OpenObject {
             key,
             temp,
@@ -210,7 +221,7 @@ impl Lake {
             .encoder
             .finish()
             .and_then(|mut w| w.flush())
-            .with_context(|| format!("cannot write {}", object.temp.display()))?;
+            .context_with(|| format!("cannot write {}", object.temp.display()))?;
         self.written.push(Written {
             key: object.key,
             temp: object.temp,
@@ -221,26 +232,21 @@ impl Lake {
     /// Finishes every object, moves them into place, removes the objects of
     /// the previous run with the same inputs that were not written again, and
     /// records this run's objects.
-    pub fn commit(mut self) -> Result<LakeReport> {
+    pub fn commit(mut self) -> Result<RunReport> {
         let partitions: Vec<PartitionKey> = self.open.keys().copied().collect();
         for partition in &partitions {
             self.finish(partition)?;
         }
         let partitions = self.next_part.len();
-        let manifest_path = self.root.join(RUNS_DIR).join(format!("{}.json", self.run));
+        let root = self.lake.root().to_path_buf();
+        let manifest_path = root.join(RUNS_DIR).join(format!("{}.json", self.run));
         let previous: Manifest = std::fs::read(&manifest_path)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
         let mut objects = BTreeSet::new();
         for written in &self.written {
-            let target = self.root.join(&written.key);
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            std::fs::rename(&written.temp, &target)
-                .with_context(|| format!("cannot move an object into {}", target.display()))?;
+            self.lake.place_object(&written.key, &written.temp)?;
             objects.insert(written.key.clone());
         }
         let mut stale_removed = 0;
@@ -251,9 +257,8 @@ impl Lake {
                 && Path::new(key)
                     .file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with(OBJECT_PREFIX));
-            if ours && std::fs::remove_file(self.root.join(key)).is_ok() {
+            if ours && self.lake.remove_object(key) {
                 stale_removed += 1;
-                remove_empty_parents(&self.root, key);
             }
         }
         let manifest = Manifest {
@@ -267,8 +272,8 @@ impl Lake {
         )?;
         self.committed = true;
         let _ = std::fs::remove_dir_all(&self.temp_dir);
-        let _ = std::fs::remove_dir(self.root.join(TEMP_DIR));
-        Ok(LakeReport {
+        let _ = std::fs::remove_dir(root.join(TEMP_DIR));
+        Ok(RunReport {
             objects: manifest.objects,
             partitions,
             stale_removed,
@@ -276,37 +281,14 @@ impl Lake {
     }
 }
 
-impl Drop for Lake {
+impl Drop for RunWriter {
     /// A run that did not commit leaves no trace in the lake.
     fn drop(&mut self) {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.temp_dir);
-            let _ = std::fs::remove_dir(self.root.join(TEMP_DIR));
+            let _ = std::fs::remove_dir(self.lake.root().join(TEMP_DIR));
         }
     }
-}
-
-/// Removes the partition directories of `key` that a removal left empty.
-fn remove_empty_parents(root: &Path, key: &str) {
-    let mut dir = Path::new(key).parent();
-    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-        if std::fs::remove_dir(root.join(d)).is_err() {
-            return;
-        }
-        dir = d.parent();
-    }
-}
-
-/// Writes a file through a temporary name, so readers never see half of it.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let file_name = path
-        .file_name()
-        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-    let temp = dir.join(format!(".{file_name}.tmp"));
-    std::fs::write(&temp, bytes).with_context(|| format!("cannot write {}", temp.display()))?;
-    std::fs::rename(&temp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]
@@ -374,7 +356,7 @@ mod tests {
         let alb = PartitionKey::at(LogType::Alb, t);
         let vpc = PartitionKey::at(LogType::VpcFlow, t + 3_600_000);
         let run = |vpc_key: PartitionKey| {
-            let mut lake = Lake::create(&root, vec!["in.log".into()], 12).unwrap();
+            let mut lake = RunWriter::create(&root, vec!["in.log".into()], 12).unwrap();
             lake.write(alb, t, b"{\"n\":1}").unwrap();
             lake.write(alb, t + 1000, b"{\"n\":2}").unwrap();
             lake.write(vpc_key, t + 3_600_000, b"{\"n\":3}").unwrap();
@@ -411,7 +393,7 @@ mod tests {
         );
 
         // Other inputs, other run: nothing of the first run is touched.
-        let mut other = Lake::create(&root, vec!["other.log".into()], 1 << 20).unwrap();
+        let mut other = RunWriter::create(&root, vec!["other.log".into()], 1 << 20).unwrap();
         other.write(alb, t, b"{\"n\":9}").unwrap();
         other.commit().unwrap();
         assert_eq!(
@@ -426,7 +408,7 @@ mod tests {
         let root = scratch("abort");
         let t = at("2026-03-02T10:00:00Z");
         {
-            let mut lake = Lake::create(&root, vec!["in.log".into()], 1 << 20).unwrap();
+            let mut lake = RunWriter::create(&root, vec!["in.log".into()], 1 << 20).unwrap();
             lake.write(PartitionKey::at(LogType::Alb, t), t, b"{}")
                 .unwrap();
         }

@@ -9,15 +9,15 @@ use std::io::Read as _;
 use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
-use loadtest::generate::cloudwatch::{BATCH_WINDOW_MS, MAX_BATCH_EVENTS};
-use loadtest::generate::util::hour_of_day;
-use loadtest::generate::{
-    AlertTruth, CallTruth, Day, DayConfig, LogBatch, PEXIP_SUPPORT_GROUP, generate, source_config,
-};
 use logwrangler::envelope::{Payload, classify, gunzip_capped};
 use logwrangler::subscription::TermPattern;
 use logwrangler::summary::{LegFacts, LegUpdate, QUALITY_NAMES, leg_update, summarise};
 use logwrangler::{EventContext, LineParser, LogType, Rules, Severity};
+use logwrangler_generator::cloudwatch::{BATCH_WINDOW_MS, MAX_BATCH_EVENTS};
+use logwrangler_generator::util::hour_of_day;
+use logwrangler_generator::{
+    AlertTruth, CallTruth, Day, DayConfig, LogBatch, PEXIP_SUPPORT_GROUP, generate, source_config,
+};
 use serde_json::Value;
 
 const FILTER: &str = "logwrangler-lake";
