@@ -12,8 +12,8 @@ mod queues;
 use std::collections::BTreeMap;
 
 use alerting_lambda::config::Config;
-use alerting_lambda::notify::Notifier;
-use alerting_lambda::store::{self, Store};
+use alerting_lambda::notify::SnsNotifier;
+use alerting_lambda::store::{self, DynamoStore};
 use alerting_lambda::{Alerting, LogEvent};
 use queues::{ACCOUNT, drain, sqs};
 use serde_json::Value;
@@ -54,8 +54,8 @@ async fn stack() -> Stack {
             .into_iter()
             .collect();
     let config_values = Config::from_vars(|name| vars.get(name).cloned()).unwrap();
-    let store = Store::new(dynamodb, "logwrangler", 30);
-    let notifier = Notifier::new(sns, config_values.topics.clone());
+    let store = DynamoStore::new(dynamodb, "logwrangler", 30);
+    let notifier = SnsNotifier::new(sns, config_values.topics.clone());
     let service = Alerting::new(&config_values, store, notifier, None).unwrap();
     Stack {
         moto,
@@ -348,8 +348,8 @@ async fn a_failed_publish_fails_the_invocation_and_the_retry_alerts_once() {
     let aws = aws_config(&stack.moto.url()).await;
     let broken = Alerting::new(
         &config,
-        Store::new(aws_sdk_dynamodb::Client::new(&aws), "logwrangler", 30),
-        Notifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone()),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), "logwrangler", 30),
+        SnsNotifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone()),
         None,
     )
     .unwrap();
@@ -525,8 +525,8 @@ async fn app_events_reach_the_lake_stream_with_failed_entries_retried() {
     let direct = aws_config(&stack.moto.url()).await;
     let mut service = Alerting::new(
         &config,
-        Store::new(aws_sdk_dynamodb::Client::new(&direct), "logwrangler", 30),
-        Notifier::new(aws_sdk_sns::Client::new(&direct), config.topics.clone()),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), "logwrangler", 30),
+        SnsNotifier::new(aws_sdk_sns::Client::new(&direct), config.topics.clone()),
         Some(transform_lambda::reingest::FirehoseSink::with_client(
             firehose,
         )),

@@ -35,7 +35,7 @@ use crate::alert::{
     MAX_BODY_BYTES, MAX_SUBJECT_LEN, QueryHint, TRUNCATED_MARKER, build_alert, sanitize_body,
     sanitize_subject,
 };
-use crate::app_api::{self, ApiError, ApiLimits, MAX_SOURCE_LEN};
+use crate::app_api::{self, ApiError, ApiErrorKind, ApiLimits, MAX_SOURCE_LEN};
 use crate::envelope::{self, DecodeError, GZIP_MAGIC, Payload};
 use crate::formats::{cloudtrail, lambda_platform};
 use crate::parser::{SUSPECT_SKEW_MS, derived_event_id};
@@ -667,9 +667,14 @@ pub fn check_app_api_body(input: &[u8]) -> Verdict {
                 limits.max_body_bytes
             );
             ensure!(
-                err.status() == if too_large { 413 } else { 400 },
-                "status {} for {err:?}",
-                err.status()
+                err.kind()
+                    == if too_large {
+                        ApiErrorKind::TooLarge
+                    } else {
+                        ApiErrorKind::Invalid
+                    },
+                "kind {:?} for {err:?}",
+                err.kind()
             );
             let answer: Value = serde_json::from_str(&err.body_json())
                 .map_err(|e| format!("error answer is not JSON ({e}): {}", err.body_json()))?;
