@@ -21,11 +21,7 @@ use anyhow::{Context, Result, bail};
 /// The workspace root (where `.venv`, `tests/` and `Cargo.lock` live).
 pub fn workspace_root() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .nth(2)
-        .unwrap_or(manifest)
-        .to_path_buf()
+    manifest.ancestors().nth(2).unwrap_or(manifest).to_path_buf()
 }
 
 /// A tool installed in the project's `.venv/bin` or on `PATH`.
