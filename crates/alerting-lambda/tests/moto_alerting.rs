@@ -586,3 +586,43 @@ async fn app_events_reach_the_lake_stream_with_failed_entries_retried() {
         assert_eq!(record.log_type().as_str(), "app");
     }
 }
+
+/// The in-memory store (replay) answers every dedupe claim as the table
+/// does (the Lambda), including retries, late repeats and an alert claimed
+/// again before it is marked published.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_memory_store_dedupes_as_the_table_does() {
+    use alerting_lambda::store::{MemoryStore, Store};
+    let moto = Service::moto();
+    let config = aws_config(&moto.url()).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    store::create_table(&dynamodb, "parity").await.unwrap();
+    let table = DynamoStore::new(dynamodb, "parity", 30);
+    let memory = MemoryStore::new();
+    const W: i64 = 60_000;
+    // (fingerprint, event id, time, mark published after a granted claim)
+    let claims: &[(&str, &str, i64, bool)] = &[
+        ("f1", "a", 100_000, false),
+        ("f1", "a", 100_000, true),
+        ("f1", "b", 101_000, true),
+        ("f1", "b", 101_000, true),
+        ("f1", "late", 90_000, true),
+        ("f1", "c", 159_999, true),
+        ("f2", "x", 100_500, true),
+        ("f1", "a", 100_000, true),
+        ("f1", "d", 160_000, true),
+        ("f1", "e", 170_000, true),
+        ("f1", "c", 159_999, true),
+        ("f1", "f", 300_000, true),
+        ("f2", "y", 500_000, true),
+    ];
+    for &(print, id, time, mark) in claims {
+        let want = table.claim_alert(print, id, time, W).await.unwrap();
+        let got = memory.claim_alert(print, id, time, W).await.unwrap();
+        assert_eq!(got, want, "claim {print} {id} at {time}");
+        if want.is_some() && mark {
+            table.mark_published(print, id).await.unwrap();
+            memory.mark_published(print, id).await.unwrap();
+        }
+    }
+}
