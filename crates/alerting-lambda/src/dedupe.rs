@@ -15,7 +15,9 @@
 //! [`DynamoStore`](crate::store::DynamoStore) evaluates the same guards as the
 //! conditions of its writes on the `ALERT#<fingerprint>` item, so that
 //! concurrent invocations decide atomically in the table; its
-//! `claim_alert` names the [`Step`] each write stands for.
+//! `claim_alert` names the [`Step`] each write stands for, and a moto test
+//! (`the_memory_store_dedupes_as_the_table_does`) checks both stores answer
+//! every claim alike.
 
 use std::collections::BTreeSet;
 
