@@ -46,9 +46,12 @@ struct State {
     windows: Vec<(String, Window)>,
     /// The current window of each fingerprint, as an index into `windows`.
     current: HashMap<String, usize>,
-    /// App events by source application, then time and event id (the table's keys).
-    app_events: BTreeMap<String, BTreeMap<(Millis, String), Map<String, Value>>>,
+    /// App events by source application (the table's partition key).
+    app_events: BTreeMap<String, AppEvents>,
 }
+
+/// One application's app events, by time and event id (the table's sort key).
+type AppEvents = BTreeMap<(Millis, String), Map<String, Value>>;
 
 impl MemoryStore {
     /// An empty store.
