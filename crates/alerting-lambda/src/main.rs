@@ -3,12 +3,11 @@
 //! runtime starts.
 
 use alerting_lambda::config::Config;
-use alerting_lambda::notify::Notifier;
-use alerting_lambda::store::Store;
+use alerting_lambda::notify::SnsNotifier;
+use alerting_lambda::store::DynamoStore;
 use alerting_lambda::{Alerting, Error, LogEvent};
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use aws_lambda_events::cloudwatch_logs::LogsEvent;
-use aws_lambda_events::encodings::Body;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use transform_lambda::reingest::FirehoseSink;
@@ -31,12 +30,12 @@ async fn main() -> Result<(), Error> {
             "pseudonymising personal data"
         );
     }
-    let store = Store::new(
+    let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),
         &config.table,
         config.retention_days,
     );
-    let notifier = Notifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone());
+    let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone());
     let firehose = config
         .app_stream
         .as_ref()
@@ -107,14 +106,7 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
         )
         .await?;
     emit_metrics(&answer.report);
-    let mut response = ApiGatewayProxyResponse::default();
-    response.status_code = i64::from(answer.status);
-    response.body = Some(Body::Text(answer.body));
-    response.headers.insert(
-        "content-type",
-        "application/json".parse().expect("static header"),
-    );
-    Ok(serde_json::to_value(response)?)
+    Ok(serde_json::to_value(answer.to_gateway())?)
 }
 
 /// Embedded Metric Format: what this invocation did (dimension Function=alerting).

@@ -35,8 +35,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use alerting_lambda::config::Config;
-use alerting_lambda::notify::Notifier;
-use alerting_lambda::store::{self, Store};
+use alerting_lambda::notify::SnsNotifier;
+use alerting_lambda::store::{self, DynamoStore};
 use alerting_lambda::{Alerting, LogEvent};
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
@@ -364,8 +364,8 @@ async fn run(
     let faulty = sdk_config(&endpoint.url(), retries);
     let service = Alerting::new(
         &config,
-        Store::new(aws_sdk_dynamodb::Client::new(&faulty), name, 30),
-        Notifier::new(aws_sdk_sns::Client::new(&faulty), config.topics.clone()),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&faulty), name, 30),
+        SnsNotifier::new(aws_sdk_sns::Client::new(&faulty), config.topics.clone()),
         None,
     )
     .unwrap();

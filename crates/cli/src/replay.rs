@@ -233,8 +233,7 @@ impl LakeRun {
             record.envelope.partition_time,
             &self.json,
         )?;
-        self.alerting.observe(message, record);
-        Ok(())
+        self.alerting.observe(message, record)
     }
 }
 
@@ -248,7 +247,7 @@ fn run_lake(
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let mut run = LakeRun {
         lake: RunWriter::create(dir, names, args.object_size_mb.saturating_mul(1 << 20))?,
-        alerting: Alerting::new(parsing.rules.clone(), args.alert_min_severity),
+        alerting: Alerting::new(parsing.rules.clone(), args.alert_min_severity)?,
         counts: Counts::default(),
         json: Vec::with_capacity(8192),
     };
@@ -331,7 +330,8 @@ fn run_lake(
         &alerting.sessions(),
     )?;
     write_ndjson(&dir.join("summaries/calls.ndjson"), &alerting.calls())?;
-    write_ndjson(&dir.join("alerts/alerts.ndjson"), alerting.alerts())?;
+    let alerts = alerting.alerts();
+    write_ndjson(&dir.join("alerts/alerts.ndjson"), &alerts)?;
 
     let unparsed = counts.records.get(&LogType::Unparsed).copied().unwrap_or(0);
     eprintln!(
@@ -361,7 +361,7 @@ fn run_lake(
         dir.join("summaries").display()
     );
     let mut per_severity: BTreeMap<Severity, usize> = BTreeMap::new();
-    for alert in alerting.alerts() {
+    for alert in &alerts {
         *per_severity.entry(alert.severity).or_default() += 1;
     }
     let detail: Vec<String> = per_severity
@@ -371,7 +371,7 @@ fn run_lake(
         .collect();
     eprintln!(
         "alerts: {} ({}), {} repeats held back, in {}",
-        alerting.alerts().len(),
+        alerts.len(),
         if detail.is_empty() {
             "none".to_string()
         } else {

@@ -225,9 +225,9 @@ impl LocalStack {
     }
 
     /// The store the alerting Lambda writes, for lookups.
-    pub fn store(&self) -> alerting_lambda::store::Store {
+    pub fn store(&self) -> alerting_lambda::store::DynamoStore {
         let client = aws_sdk_dynamodb::Client::new(&self.sdk);
-        alerting_lambda::store::Store::new(client, &self.resources.table, 90)
+        alerting_lambda::store::DynamoStore::new(client, &self.resources.table, 90)
     }
 
     /// The lake root.
