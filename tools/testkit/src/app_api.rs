@@ -1,7 +1,7 @@
 //! App log API request bodies through `app_api::parse_body`, and the forwarded lines back through
 //! the line parser.
 
-use logwrangler::app_api::{self, ApiError, ApiLimits, MAX_SOURCE_LEN};
+use logwrangler::app_api::{self, ApiError, ApiErrorKind, ApiLimits, MAX_SOURCE_LEN};
 use logwrangler::formats::{cloudtrail, lambda_platform};
 use logwrangler::record::Body;
 use logwrangler::severity::natural_severity;
@@ -70,9 +70,14 @@ pub fn check_app_api_body(input: &[u8]) -> Verdict {
                 limits.max_body_bytes
             );
             ensure!(
-                err.status() == if too_large { 413 } else { 400 },
-                "status {} for {err:?}",
-                err.status()
+                err.kind()
+                    == if too_large {
+                        ApiErrorKind::TooLarge
+                    } else {
+                        ApiErrorKind::Invalid
+                    },
+                "kind {:?} for {err:?}",
+                err.kind()
             );
             let answer: Value = serde_json::from_str(&err.body_json())
                 .map_err(|e| format!("error answer is not JSON ({e}): {}", err.body_json()))?;
