@@ -18,9 +18,9 @@ use logwrangler::alert::{QueryHint, build_alert, fingerprint};
 use logwrangler::app_api::{ApiError, ApiLimits, parse_body};
 use logwrangler::summary::{LegUpdate, leg_update};
 use logwrangler::{EventContext, LineParser, Record, Rules, Severity, SourceConfig};
+use logwrangler_aws::sink::{FirehoseSink, RetryPolicy, reingest};
 use serde::Serialize;
 use serde_json::{Value, json};
-use transform_lambda::reingest::{FirehoseSink, RetryPolicy, reingest};
 
 use crate::config::Config;
 use crate::notify::Notifier;

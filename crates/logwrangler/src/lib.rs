@@ -20,10 +20,10 @@
 pub mod alert;
 pub mod app_api;
 pub mod detect;
-pub mod envelope;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gzip;
 pub mod parser;
 pub mod partition;
 pub mod pseudonym;

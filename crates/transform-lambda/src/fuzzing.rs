@@ -1,5 +1,7 @@
-//! Property check for fuzzing the Firehose processor: the invariant the
-//! `firehose_request` fuzz target (`fuzz/`) asserts on arbitrary requests, and
+//! Property checks for fuzzing the Firehose processor: the invariants the
+//! `firehose_request` fuzz target (`fuzz/`) asserts on arbitrary requests and
+//! the `cloudwatch_envelope` target on a record's data (gzip or plain
+//! CloudWatch envelope JSON, or Direct PUT lines), and
 //! that the corpus replay test (`tests/fuzz_corpus.rs`) asserts on every
 //! checked-in seed and regression, so a crash found on nightly is replayed by a
 //! plain `cargo test` on stable. It lives in the library (hidden from the
@@ -11,14 +13,24 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use logwrangler::envelope::{self, Payload};
-use logwrangler::fuzzing::{Target, Verdict, default_parser};
+use logwrangler::fuzzing::{ParseMode, RECEIVED_MS, Target, Verdict, check_record, default_parser};
+use logwrangler::gzip::{GZIP_MAGIC, GzipError, gunzip_capped};
+use logwrangler_aws::direct_put_context;
+use logwrangler_aws::envelope::{DecodeError, Payload, classify, direct_lines};
+use logwrangler_aws::firehose::Request;
 use serde_json::{Map, Value};
 
-use crate::processor::{self, Answer, LAMBDA_RESPONSE_LIMIT, Limits, Plan, Request};
+use crate::processor::{self, Answer, LAMBDA_RESPONSE_LIMIT, Limits, Plan};
 
 /// The targets whose checks live in this crate.
-pub const TARGETS: &[Target] = &[("firehose_request", check_firehose_request)];
+pub const TARGETS: &[Target] = &[
+    ("firehose_request", check_firehose_request),
+    ("cloudwatch_envelope", check_cloudwatch_envelope),
+];
+
+/// Largest decompressed envelope the envelope check accepts (the Lambda's
+/// default is 64 MiB; a smaller cap keeps the fuzzer fast and hits the guard).
+pub const ENVELOPE_CAP: usize = 1 << 20;
 
 /// Small limits that small inputs reach: a 4 KiB response budget, 64 KiB
 /// decompressed, 256-byte lines, two re-ingest generations, 1 KiB re-ingest
@@ -76,8 +88,8 @@ pub fn check_firehose_request(input: &[u8]) -> Verdict {
 /// sent), `None` when it cannot be decoded at all.
 fn input_generation(data: &Value, limits: &Limits) -> Option<u32> {
     let raw = BASE64.decode(data.as_str()?).ok()?;
-    let data = envelope::gunzip_capped(&raw, limits.decompressed_cap).ok()?;
-    match envelope::classify(&data).ok()? {
+    let data = gunzip_capped(&raw, limits.decompressed_cap).ok()?;
+    match classify(&data).ok()? {
         Payload::CloudWatch(env) => Some(env.logwrangler_reingest.unwrap_or(0)),
         Payload::Direct(_) => Some(0),
     }
@@ -131,12 +143,12 @@ fn check_plan(request: &Request, plan: &Plan, limits: &Limits) -> Verdict {
                 limits.reingest_record_max
             );
             ensure!(
-                payload.starts_with(&envelope::GZIP_MAGIC),
+                payload.starts_with(&GZIP_MAGIC),
                 "record {index}: a re-ingest payload is not gzip"
             );
-            let data = envelope::gunzip_capped(payload, PAYLOAD_READ_CAP)
+            let data = gunzip_capped(payload, PAYLOAD_READ_CAP)
                 .map_err(|e| format!("record {index}: a re-ingest payload: {e}"))?;
-            let Ok(Payload::CloudWatch(env)) = envelope::classify(&data) else {
+            let Ok(Payload::CloudWatch(env)) = classify(&data) else {
                 return Err(format!(
                     "record {index}: a re-ingest payload is not an envelope"
                 ));
@@ -292,6 +304,94 @@ fn check_ok_entry(entry: &Map<String, Value>) -> Verdict {
         );
     }
     Ok(())
+}
+
+/// A record's data as the Firehose processor decodes it: gunzip (capped),
+/// classify, then the envelope's events or the Direct PUT lines through the
+/// line parser, each record checked with [`check_record`]. An envelope must
+/// survive re-serialisation unchanged (re-ingest writes envelopes back).
+pub fn check_cloudwatch_envelope(input: &[u8]) -> Verdict {
+    let gzip = input.starts_with(&GZIP_MAGIC);
+    let data = match gunzip_capped(input, ENVELOPE_CAP) {
+        Ok(data) => data,
+        Err(GzipError::Corrupt(_) | GzipError::TooLarge { .. }) if gzip => return Ok(()),
+        Err(err) => return Err(format!("gunzip_capped refused data: {err}")),
+    };
+    ensure!(
+        data.len() <= ENVELOPE_CAP,
+        "{} bytes decompressed past the {ENVELOPE_CAP} byte cap",
+        data.len()
+    );
+    ensure!(
+        gzip || data.as_ref() == input,
+        "data without the gzip magic was changed by gunzip_capped"
+    );
+    match classify(&data) {
+        Err(DecodeError::Envelope(_)) => Ok(()),
+        Err(err) => Err(format!("classify answered a non-envelope error: {err}")),
+        Ok(Payload::CloudWatch(env)) => {
+            let written = serde_json::to_vec(&env)
+                .map_err(|e| format!("an envelope does not serialise: {e}"))?;
+            match classify(&written) {
+                Ok(Payload::CloudWatch(again)) => ensure!(
+                    again == env,
+                    "envelope changed through serialisation: {}",
+                    lossy(&written)
+                ),
+                _ => {
+                    return Err(format!(
+                        "a written envelope does not read back: {}",
+                        lossy(&written)
+                    ));
+                }
+            }
+            if env.is_control() {
+                return Ok(());
+            }
+            let mut parser = default_parser();
+            for (index, event) in env.log_events.iter().enumerate() {
+                let ctx = env.event_context(event, "fuzz-record", index as u64);
+                if let Some(record) = parser.parse_line(&event.message, &ctx) {
+                    check_record(&record, &event.message, &ctx, ParseMode::Auto)?;
+                }
+            }
+            Ok(())
+        }
+        Ok(Payload::Direct(bytes)) => {
+            ensure!(
+                bytes == data.as_ref(),
+                "Direct PUT data is not the whole record"
+            );
+            let mut parser = default_parser();
+            for (index, line) in direct_lines(bytes).enumerate() {
+                ensure!(
+                    !line.contains(&b'\n') && !line.ends_with(b"\r"),
+                    "a Direct PUT line keeps its terminator: {}",
+                    lossy(line)
+                );
+                ensure!(
+                    !line.iter().all(u8::is_ascii_whitespace),
+                    "a blank Direct PUT line was not skipped"
+                );
+                let text = String::from_utf8_lossy(line);
+                let ctx = direct_put_context(Some(RECEIVED_MS), "fuzz-record", index as u64);
+                if let Some(record) = parser.parse_line(&text, &ctx) {
+                    check_record(&record, &text, &ctx, ParseMode::Auto)?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// At most 2 KiB of `bytes` as text, for a violation's message.
+fn lossy(bytes: &[u8]) -> String {
+    const SHOWN: usize = 2048;
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(SHOWN)]);
+    match bytes.len() > SHOWN {
+        true => format!("{text}..."),
+        false => text.into_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -11,22 +11,24 @@
 //! re-ingest finally fails (Firehose then keeps it under the error prefix).
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use flate2::{Compress, Compression, Crc, FlushCompress, Status};
-use logwrangler::envelope::{self, CloudWatchEnvelope, DecodeError, LogEvent, Payload};
+use logwrangler::gzip::gzip_fast;
 use logwrangler::parser::derived_event_id;
 use logwrangler::partition::PartitionKey;
 use logwrangler::{EventContext, LineParser, LogType};
-use serde::{Deserialize, Serialize};
+use logwrangler_aws::direct_put_context;
+use logwrangler_aws::envelope::{self, CloudWatchEnvelope, DecodeError, LogEvent, Payload};
+use logwrangler_aws::firehose::{InputRecord, Request};
+use logwrangler_aws::sink::FIREHOSE_RECORD_LIMIT;
+use serde::Serialize;
+
+use crate::failure::FailureReason;
 
 /// Lambda's synchronous response limit.
 pub const LAMBDA_RESPONSE_LIMIT: usize = 6_291_456;
-/// Largest record `PutRecordBatch` accepts, before base64.
-pub const FIREHOSE_RECORD_LIMIT: usize = 1_024_000;
 
 /// Bounds that keep one invocation safe whatever arrives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,39 +64,6 @@ impl Limits {
     }
 }
 
-/// A Firehose transformation request, read leniently: a record whose `data`
-/// is missing or not a string is answered on its own, never fails the batch.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Request {
-    /// Invocation id.
-    #[serde(default)]
-    pub invocation_id: String,
-    /// ARN of the delivery stream that invoked us (re-ingest target by default).
-    #[serde(default)]
-    pub delivery_stream_arn: String,
-    /// Region of the stream.
-    #[serde(default)]
-    pub region: String,
-    /// The records.
-    #[serde(default)]
-    pub records: Vec<InputRecord>,
-}
-
-/// One input record.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InputRecord {
-    /// Firehose record id; every id gets exactly one answer.
-    pub record_id: String,
-    /// Arrival time, epoch milliseconds.
-    #[serde(default)]
-    pub approximate_arrival_timestamp: Option<i64>,
-    /// Base64 data.
-    #[serde(default)]
-    pub data: serde_json::Value,
-}
-
 /// The answer planned for one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -102,8 +71,9 @@ pub enum Answer {
     Ok { data: Vec<u8>, keys: PartitionKey },
     /// Nothing to deliver for this record (control message, headers only, or all re-ingested).
     Dropped,
-    /// Undecodable: Firehose keeps the original under the error prefix.
-    ProcessingFailed(String),
+    /// Undecodable, or not deliverable within the limits: Firehose keeps the
+    /// original under the error prefix.
+    ProcessingFailed(FailureReason),
 }
 
 /// What to do with one input record.
@@ -201,7 +171,12 @@ pub fn plan(request: &Request, parser: &LineParser, limits: &Limits) -> Plan {
     let small: Vec<usize> = request
         .records
         .iter()
-        .map(|r| entry_len(&r.record_id, &Answer::ProcessingFailed(String::new())) + 1)
+        .map(|r| {
+            entry_len(
+                &r.record_id,
+                &Answer::ProcessingFailed(FailureReason::ReingestFailed),
+            ) + 1
+        })
         .collect();
     let reserved = WRAPPER_BYTES + small.iter().sum::<usize>();
     let mut budget = Budget {
@@ -228,29 +203,13 @@ struct Budget {
     used: usize,
 }
 
-fn failed(record_id: &str, reason: impl Into<String>) -> RecordPlan {
+fn failed(record_id: &str, reason: impl Into<FailureReason>) -> RecordPlan {
     RecordPlan {
         record_id: record_id.to_owned(),
         answer: Answer::ProcessingFailed(reason.into()),
         reingest: Vec::new(),
         reingested_events: 0,
     }
-}
-
-fn decode_data(record: &InputRecord, limits: &Limits) -> Result<Vec<u8>, DecodeError> {
-    let text = record
-        .data
-        .as_str()
-        .ok_or_else(|| DecodeError::Base64("data is missing or not a string".into()))?;
-    let raw = BASE64
-        .decode(text.as_bytes())
-        .map_err(|e| DecodeError::Base64(e.to_string()))?;
-    Ok(
-        match envelope::gunzip_capped(&raw, limits.decompressed_cap)? {
-            Cow::Borrowed(_) => raw,
-            Cow::Owned(decompressed) => decompressed,
-        },
-    )
 }
 
 fn plan_record(
@@ -261,9 +220,9 @@ fn plan_record(
     small: usize,
     budget: &mut Budget,
 ) -> RecordPlan {
-    let data = match decode_data(record, limits) {
+    let data = match record.decode_data(limits.decompressed_cap) {
         Ok(data) => data,
-        Err(err) => return failed(&record.record_id, err.to_string()),
+        Err(err) => return failed(&record.record_id, err),
     };
     stats.bytes_in += data.len();
     let decoded = match decode_payload(&data) {
@@ -282,7 +241,7 @@ fn plan_record(
             };
         }
         Ok(decoded) => decoded,
-        Err(err) => return failed(&record.record_id, err.to_string()),
+        Err(err) => return failed(&record.record_id, err),
     };
     let groups = transform_events(&decoded, record, parser, limits, stats);
     let mut groups = groups.into_iter();
@@ -382,30 +341,18 @@ fn transform_events(
     match &decoded.envelope {
         Some(env) => {
             for (index, event) in env.log_events.iter().enumerate() {
-                let ctx = EventContext {
-                    log_group: env.log_group.as_deref(),
-                    log_stream: env.log_stream.as_deref(),
-                    account_id: env.owner.as_deref(),
-                    event_id: Some(&event.id)
-                        .filter(|id| !id.is_empty())
-                        .map(|id| id.as_ref()),
-                    received_ms: Some(event.timestamp),
-                    source: &record.record_id,
-                    position: index as u64,
-                    ..EventContext::default()
-                };
+                let ctx = env.event_context(event, &record.record_id, index as u64);
                 emit(index, &event.message, &ctx, stats);
             }
         }
         None => {
             for (index, line) in decoded.direct.iter().enumerate() {
                 let text = String::from_utf8_lossy(line);
-                let ctx = EventContext {
-                    received_ms: record.approximate_arrival_timestamp,
-                    source: &record.record_id,
-                    position: index as u64,
-                    ..EventContext::default()
-                };
+                let ctx = direct_put_context(
+                    record.approximate_arrival_timestamp,
+                    &record.record_id,
+                    index as u64,
+                );
                 emit(index, &text, &ctx, stats);
             }
         }
@@ -454,12 +401,11 @@ fn add_reingest(
     record: &InputRecord,
     events: &[usize],
     limits: &Limits,
-) -> Result<(), String> {
+) -> Result<(), FailureReason> {
     if decoded.generation >= limits.max_reingest_generations {
-        return Err(format!(
-            "record was re-ingested {} times already; kept whole under the error prefix",
-            decoded.generation
-        ));
+        return Err(FailureReason::GenerationLimit {
+            generation: decoded.generation,
+        });
     }
     let payload = encode_envelope(decoded, record, events, decoded.generation + 1);
     if payload.len() <= limits.reingest_record_max {
@@ -468,7 +414,7 @@ fn add_reingest(
         return Ok(());
     }
     if events.len() <= 1 {
-        return Err("one event is larger than a Firehose record even compressed".into());
+        return Err(FailureReason::EventTooLarge);
     }
     let (left, right) = events.split_at(events.len() / 2);
     add_reingest(plan, decoded, record, left, limits)?;
@@ -525,39 +471,6 @@ fn encode_envelope(
     };
     let json = serde_json::to_vec(&env).expect("envelopes serialise");
     gzip_fast(&json)
-}
-
-/// gzip at the fast level through one deflate state per thread, reset
-/// between payloads: setting a deflate state up (some 300 KB, zeroed) costs
-/// more than compressing a typical payload, and an invocation may write
-/// thousands of them.
-fn gzip_fast(data: &[u8]) -> Vec<u8> {
-    thread_local! {
-        static DEFLATE: RefCell<Compress> = RefCell::new(Compress::new(Compression::fast(), false));
-    }
-    // Header: magic, deflate, no flags, no time, no extra flags, unknown OS.
-    let mut out = Vec::with_capacity(data.len() / 4 + 64);
-    out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-    DEFLATE.with_borrow_mut(|deflate| {
-        deflate.reset();
-        loop {
-            if out.capacity() - out.len() < 64 {
-                out.reserve(out.len().max(4096));
-            }
-            let read = deflate.total_in() as usize;
-            let status = deflate
-                .compress_vec(&data[read..], &mut out, FlushCompress::Finish)
-                .expect("deflating from memory into memory cannot fail");
-            if status == Status::StreamEnd {
-                break;
-            }
-        }
-    });
-    let mut crc = Crc::new();
-    crc.update(data);
-    out.extend_from_slice(&crc.sum().to_le_bytes());
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out
 }
 
 fn is_header_line(line: &[u8]) -> bool {
@@ -625,7 +538,7 @@ fn overflow_payloads(
     input: &InputRecord,
     limits: &Limits,
     fits_alone: bool,
-) -> Result<(Vec<Vec<u8>>, usize), String> {
+) -> Result<(Vec<Vec<u8>>, usize), FailureReason> {
     let count = decoded.event_count();
     let all: Vec<usize> = (0..count).collect();
     let mut carrier = RecordPlan {
@@ -636,10 +549,9 @@ fn overflow_payloads(
     };
     if fits_alone {
         if decoded.generation >= limits.max_reingest_generations {
-            return Err(format!(
-                "record was re-ingested {} times already; kept whole under the error prefix",
-                decoded.generation
-            ));
+            return Err(FailureReason::GenerationLimit {
+                generation: decoded.generation,
+            });
         }
         let payload = encode_envelope(decoded, input, &all, decoded.generation + 1);
         if payload.len() <= limits.reingest_record_max {
@@ -647,7 +559,7 @@ fn overflow_payloads(
         }
     }
     if count < 2 {
-        return Err("a single event produces more output than one response can carry".into());
+        return Err(FailureReason::OutputTooLarge);
     }
     let (left, right) = all.split_at(count / 2);
     add_reingest(&mut carrier, decoded, input, left, limits)?;
@@ -659,7 +571,7 @@ fn overflow_payloads(
 /// when `reingest_failed(index)` says its re-ingest did not go through (the
 /// original then lands under the error prefix: nothing is lost silently).
 pub fn response_json(plan: &Plan, reingest_failed: impl Fn(usize) -> bool) -> Vec<u8> {
-    let failed = Answer::ProcessingFailed("re-ingest failed".into());
+    let failed = Answer::ProcessingFailed(FailureReason::ReingestFailed);
     let answers: Vec<&Answer> = plan
         .records
         .iter()
@@ -736,26 +648,6 @@ mod tests {
     }
 
     #[test]
-    fn gzip_fast_round_trips_through_one_reused_state() {
-        let mut rng = fastrand::Rng::with_seed(3);
-        for len in [0, 1, 100, 70_000, 1_500_000, 10] {
-            // Half text, half noise: compressible and not.
-            let data: Vec<u8> = (0..len)
-                .map(|i| {
-                    if i % 2 == 0 {
-                        b'a' + (i % 7) as u8
-                    } else {
-                        rng.u8(..)
-                    }
-                })
-                .collect();
-            let gz = gzip_fast(&data);
-            let back = envelope::gunzip_capped(&gz, 1 << 26).unwrap();
-            assert_eq!(back.as_ref(), &data[..], "{len}");
-        }
-    }
-
-    #[test]
     fn entries_are_written_as_serde_writes_them_and_sized_exactly() {
         let keys = PartitionKey::at(LogType::Alb, 1_795_514_400_000);
         for id in [
@@ -771,7 +663,7 @@ mod tests {
                         keys,
                     },
                     Answer::Dropped,
-                    Answer::ProcessingFailed("why".into()),
+                    Answer::ProcessingFailed(FailureReason::EventTooLarge),
                 ] {
                     let mut out = Vec::new();
                     write_entry(&mut out, id, &answer);

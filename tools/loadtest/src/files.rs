@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use flate2::read::MultiGzDecoder;
-use logwrangler::envelope::GZIP_MAGIC;
+use logwrangler::gzip::GZIP_MAGIC;
 use logwrangler::{EventContext, LineParser, Rules, SourceConfig};
 use serde::Serialize;
 

@@ -14,10 +14,11 @@ use loadtest::generate::util::hour_of_day;
 use loadtest::generate::{
     AlertTruth, CallTruth, Day, DayConfig, LogBatch, PEXIP_SUPPORT_GROUP, generate, source_config,
 };
-use logwrangler::envelope::{Payload, classify, gunzip_capped};
+use logwrangler::gzip::gunzip_capped;
 use logwrangler::subscription::TermPattern;
 use logwrangler::summary::{LegFacts, LegUpdate, QUALITY_NAMES, leg_update, summarise};
 use logwrangler::{EventContext, LineParser, LogType, Rules, Severity};
+use logwrangler_aws::envelope::{Payload, classify};
 use serde_json::Value;
 
 const FILTER: &str = "logwrangler-lake";

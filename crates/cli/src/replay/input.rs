@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
-use logwrangler::envelope::{self, CloudWatchEnvelope, GZIP_MAGIC, Payload};
+use logwrangler::gzip::GZIP_MAGIC;
+use logwrangler_aws::envelope::{self, CloudWatchEnvelope, Payload};
 use serde_json::value::RawValue;
 
 /// How far into a stream the envelope check looks for `"messageType"`.
