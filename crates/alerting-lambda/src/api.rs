@@ -2,9 +2,8 @@
 //! answer and the proxy response. The core says what was wrong with a request
 //! ([`ApiErrorKind`]); which status that is belongs here, at the edge.
 
-use aws_lambda_events::apigw::ApiGatewayProxyResponse;
-use aws_lambda_events::encodings::Body;
 use logwrangler::app_api::{ApiErrorKind, parse_body};
+use logwrangler_aws::lambda_events::{ApiGatewayProxyResponse, Body};
 use serde_json::json;
 
 use crate::Error;

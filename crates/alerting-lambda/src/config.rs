@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use logwrangler::{Pseudonymiser, Severity};
-use transform_lambda::secrets::{SecretStore, inline_pseudonymiser, load_with_key};
+use logwrangler_aws::secrets::{SecretStore, inline_pseudonymiser, load_with_key};
 
 use crate::notify::Topics;
 

@@ -6,16 +6,15 @@ use alerting_lambda::config::Config;
 use alerting_lambda::notify::SnsNotifier;
 use alerting_lambda::store::DynamoStore;
 use alerting_lambda::{Alerting, Error, LogEvent};
-use aws_lambda_events::apigw::ApiGatewayProxyRequest;
-use aws_lambda_events::cloudwatch_logs::LogsEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
+use logwrangler_aws::lambda_events::{ApiGatewayProxyRequest, LogsEvent};
+use logwrangler_aws::secrets::SecretsManager;
+use logwrangler_aws::sink::FirehoseSink;
 use serde_json::Value;
-use transform_lambda::reingest::FirehoseSink;
-use transform_lambda::secrets::SecretsManager;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    transform_lambda::init_tracing();
+    logwrangler_aws::init_tracing();
     // Throttling and 5xx answers are retried by the SDK (standard mode, exponential backoff with jitter).
     let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
@@ -125,6 +124,6 @@ fn emit_metrics(report: &alerting_lambda::Report) {
     ];
     println!(
         "{}",
-        transform_lambda::metrics::emf_document("alerting", now_ms, &metrics)
+        logwrangler_aws::metrics::emf_document("alerting", now_ms, &metrics)
     );
 }

@@ -13,9 +13,10 @@ use logwrangler::alert::{QueryHint, build_alert, fingerprint};
 use logwrangler::app_api::{ApiLimits, AppEvent};
 use logwrangler::summary::{LegUpdate, leg_update};
 use logwrangler::{EventContext, LineParser, Record, Rules, Severity, SourceConfig};
+use logwrangler_aws::context::LogOrigin;
+use logwrangler_aws::sink::{FirehoseSink, RetryPolicy, reingest};
 use serde::Serialize;
 use serde_json::{Value, json};
-use transform_lambda::reingest::{FirehoseSink, RetryPolicy, reingest};
 
 use crate::Error;
 use crate::config::Config;
@@ -138,17 +139,13 @@ impl<S: Store, N: Notify> Alerting<S, N> {
         };
         let mut parser = self.parser.clone();
         let mut sessions: BTreeSet<(String, String)> = BTreeSet::new();
+        let origin = LogOrigin {
+            log_group: Some(log_group),
+            log_stream: Some(log_stream),
+            owner: Some(owner),
+        };
         for (position, event) in events.iter().enumerate() {
-            let ctx = EventContext {
-                log_group: Some(log_group),
-                log_stream: Some(log_stream),
-                account_id: Some(owner),
-                event_id: Some(event.id).filter(|id| !id.is_empty()),
-                received_ms: Some(event.timestamp),
-                source: log_stream,
-                position: position as u64,
-                ..EventContext::default()
-            };
+            let ctx = origin.event_context(event.id, event.timestamp, log_stream, position as u64);
             let Some(record) = parser.parse_line(event.message, &ctx).into_record() else {
                 continue;
             };

@@ -526,9 +526,7 @@ async fn app_events_reach_the_lake_stream_with_failed_entries_retried() {
         &config,
         DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), "logwrangler", 30),
         SnsNotifier::new(aws_sdk_sns::Client::new(&direct), config.topics.clone()),
-        Some(transform_lambda::reingest::FirehoseSink::with_client(
-            firehose,
-        )),
+        Some(logwrangler_aws::sink::FirehoseSink::with_client(firehose)),
     )
     .unwrap();
     service.retry.base_delay = std::time::Duration::from_millis(5);

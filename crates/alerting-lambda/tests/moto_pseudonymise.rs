@@ -16,10 +16,10 @@ use alerting_lambda::store::{self, DynamoStore};
 use alerting_lambda::{Alerting, LogEvent};
 use logwrangler::Pseudonymiser;
 use logwrangler::pseudonym::Kind;
+use logwrangler_aws::secrets::SecretsManager;
 use queues::{ACCOUNT, drain};
 use serde_json::{Value, json};
 use support::{Service, http_with};
-use transform_lambda::secrets::SecretsManager;
 
 const KEY: &str = "d95d2416c2267c9b846d69d7f7192ca50f0bccbce666cdfd10d5ea9e7339564c";
 const SECRET: &str = "logwrangler/pseudonymise-key";

@@ -429,10 +429,10 @@ fn run_pseudonymise(kind: Kind, key: &PseudonymiseArgs, values: Vec<String>) -> 
 }
 
 fn run_transform(reingest_stream: Option<String>, file: Option<PathBuf>) -> Result<ExitCode> {
+    use logwrangler_aws::firehose::Request;
+    use logwrangler_aws::secrets::SecretsManager;
+    use logwrangler_aws::sink::FirehoseSink;
     use transform_lambda::config::Config;
-    use transform_lambda::processor::Request;
-    use transform_lambda::reingest::FirehoseSink;
-    use transform_lambda::secrets::SecretsManager;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -290,16 +290,7 @@ fn run_lake(
                         position += 1;
                         run.counts.lines += 1;
                         let (text, truncated) = truncate(&event.message, max_line);
-                        let ctx = EventContext {
-                            log_group: envelope.log_group.as_deref(),
-                            log_stream: envelope.log_stream.as_deref(),
-                            account_id: envelope.owner.as_deref(),
-                            event_id: Some(event.id.as_ref()).filter(|id| !id.is_empty()),
-                            received_ms: Some(event.timestamp),
-                            source: &input.name,
-                            position,
-                            ..EventContext::default()
-                        };
+                        let ctx = envelope.event_context(event, &input.name, position);
                         if let Line::Record(mut record) = parser.parse_line(text, &ctx) {
                             run.counts.truncated += u64::from(truncated);
                             record.envelope.truncated = truncated;

@@ -578,7 +578,7 @@ async fn firehose_backfill_delivers_every_line_once_through_faults() {
     // derived log group, with a 56-digit id and the line's own time.
     let mut delivered: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut ids = BTreeSet::new();
-    let mut request = transform_lambda::processor::Request::default();
+    let mut request = logwrangler_aws::firehose::Request::default();
     for (n, record) in records.iter().enumerate() {
         let envelope: Value = serde_json::from_slice(record).unwrap();
         assert_eq!(envelope["messageType"], "DATA_MESSAGE");
@@ -597,7 +597,7 @@ async fn firehose_backfill_delivers_every_line_once_through_faults() {
         }
         request
             .records
-            .push(transform_lambda::processor::InputRecord {
+            .push(logwrangler_aws::firehose::InputRecord {
                 record_id: format!("r{n}"),
                 approximate_arrival_timestamp: Some(1_800_000_000_000),
                 data: Value::String(BASE64.encode(gzip(record))),

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use logwrangler::envelope::{self, CloudWatchEnvelope, GZIP_MAGIC, Payload};
+use logwrangler::gzip::GZIP_MAGIC;
+use logwrangler_aws::envelope::{self, CloudWatchEnvelope, Payload};
 use serde_json::value::RawValue;
 
 use crate::error::{Error, IoContext, Result};

@@ -20,8 +20,8 @@
 pub mod alert;
 pub mod app_api;
 pub mod detect;
-pub mod envelope;
 pub mod formats;
+pub mod gzip;
 pub mod parser;
 pub mod partition;
 pub mod pseudonym;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use logwrangler::{LineParser, Rules, SourceConfig};
 
+use logwrangler_aws::secrets::{SecretStore, inline_pseudonymiser, load_with_key};
+use logwrangler_aws::sink::RetryPolicy;
+
 use crate::processor::Limits;
-use crate::reingest::RetryPolicy;
-use crate::secrets::{SecretStore, inline_pseudonymiser, load_with_key};
 
 /// Everything the processor needs, resolved from the environment.
 #[derive(Debug, Clone)]

@@ -4,35 +4,22 @@
 //!
 //! [`process`] is the whole handler: plan every record with the core (pure),
 //! re-ingest what must go back into the stream, and answer every record.
+//! What arrives and leaves through AWS (the request, the envelope, the
+//! Firehose sink, the key secret) is the AWS edge's, [`logwrangler_aws`].
 
 pub mod config;
+pub mod failure;
 pub mod metrics;
 pub mod processor;
-pub mod reingest;
-pub mod secrets;
+
+use std::collections::BTreeMap;
 
 use config::{Config, stream_name_from_arn};
-use processor::{Answer, Request, Stats};
-use reingest::RecordSink;
+use failure::FailureKind;
+use logwrangler_aws::firehose::Request;
+use logwrangler_aws::sink::{RecordSink, reingest};
+use processor::{Answer, Stats};
 use serde::Serialize;
-
-/// JSON logs at the level of `RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, else
-/// info; shared by both Lambdas of the pipeline.
-pub fn init_tracing() {
-    let level = std::env::var("RUST_LOG")
-        .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL"))
-        .unwrap_or_else(|_| "info".into())
-        .to_lowercase();
-    let filter = tracing_subscriber::EnvFilter::try_new(&level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_target(false)
-        .with_current_span(false)
-        .without_time()
-        .init();
-}
 
 /// What one invocation did, for logs and metrics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -49,6 +36,8 @@ pub struct Report {
     pub reingested_events: usize,
     /// Input records answered ProcessingFailed because their re-ingest failed.
     pub reingest_failed: usize,
+    /// Records answered ProcessingFailed, by why (re-ingest failures included).
+    pub processing_failed_by_kind: BTreeMap<FailureKind, usize>,
     /// The last re-ingest error, if any.
     pub reingest_error: Option<String>,
     /// Response size.
@@ -85,7 +74,7 @@ pub async fn process<S: RecordSink>(
             .or_else(|| stream_name_from_arn(&request.delivery_stream_arn));
         let delivered = match (sink, stream) {
             (Some(sink), Some(stream)) => {
-                let outcome = reingest::reingest(sink, stream, &payloads, &config.retry).await;
+                let outcome = reingest(sink, stream, &payloads, &config.retry).await;
                 report.reingest_error = outcome.last_error;
                 outcome.delivered
             }
@@ -103,14 +92,24 @@ pub async fn process<S: RecordSink>(
         }
     }
     for (record, failed) in plan.records.iter().zip(&failed_owner) {
-        match (&record.answer, failed) {
+        let failure = match (&record.answer, failed) {
             (_, true) => {
-                report.processing_failed += 1;
                 report.reingest_failed += 1;
+                Some(FailureKind::ReingestFailed)
             }
-            (Answer::Ok { .. }, false) => report.ok += 1,
-            (Answer::Dropped, false) => report.dropped += 1,
-            (Answer::ProcessingFailed(_), false) => report.processing_failed += 1,
+            (Answer::Ok { .. }, false) => {
+                report.ok += 1;
+                None
+            }
+            (Answer::Dropped, false) => {
+                report.dropped += 1;
+                None
+            }
+            (Answer::ProcessingFailed(reason), false) => Some(reason.kind()),
+        };
+        if let Some(kind) = failure {
+            report.processing_failed += 1;
+            *report.processing_failed_by_kind.entry(kind).or_default() += 1;
         }
         if !failed {
             report.reingested_events += record.reingested_events;

@@ -2,16 +2,16 @@
 //! Runtime API. Configuration is read and checked before the runtime starts.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use logwrangler_aws::firehose::Request;
+use logwrangler_aws::secrets::SecretsManager;
+use logwrangler_aws::sink::FirehoseSink;
 use serde_json::value::RawValue;
 use transform_lambda::config::Config;
-use transform_lambda::processor::Request;
-use transform_lambda::reingest::FirehoseSink;
-use transform_lambda::secrets::SecretsManager;
 use transform_lambda::{metrics, process};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    transform_lambda::init_tracing();
+    logwrangler_aws::init_tracing();
     // The Secrets Manager client is created only when a key secret is configured.
     let config = match Config::load_env(&SecretsManager::lazy()).await {
         Ok(config) => config,
@@ -44,6 +44,9 @@ async fn main() -> Result<(), Error> {
             unparsed = report.stats.unparsed,
             reingested_records = report.reingested_records,
             reingest_failed = report.reingest_failed,
+            // Why records went to the error prefix, by kind (never event text).
+            processing_failed_by_kind = %serde_json::to_string(&report.processing_failed_by_kind)
+                .expect("counts serialise"),
             bytes_out = report.bytes_out,
             "processed batch"
         );

@@ -1,32 +1,12 @@
-//! CloudWatch Embedded Metric Format: one JSON line per invocation (and one
-//! per log_type seen) on stdout, which Lambda ships to CloudWatch Logs where
-//! the metrics are extracted, with no API call on the hot path.
+//! The transform's metrics: what one invocation did ([`Report`]) as
+//! CloudWatch Embedded Metric Format documents, one per invocation, one per
+//! log_type seen and one per kind of `ProcessingFailed` reason seen (the
+//! documents themselves are the AWS edge's, [`logwrangler_aws::metrics`]).
 
-use serde_json::{Value, json};
+use logwrangler_aws::metrics::{emf_dimension_document, emf_document};
+use serde_json::Value;
 
 use crate::Report;
-
-/// Metric namespace of the pipeline.
-pub const NAMESPACE: &str = "logwrangler";
-
-/// One EMF document: `metrics` as (name, value, unit) under dimension `Function`.
-pub fn emf_document(function: &str, now_ms: i64, metrics: &[(&str, usize, &str)]) -> Value {
-    let mut doc = json!({
-        "_aws": {
-            "Timestamp": now_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["Function"]],
-                "Metrics": metrics.iter().map(|(name, _, unit)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
-            }],
-        },
-        "Function": function,
-    });
-    for (name, value, _) in metrics {
-        doc[*name] = json!(value);
-    }
-    doc
-}
 
 /// The EMF documents of one invocation.
 pub fn emf_documents(report: &Report, function: &str, now_ms: i64) -> Vec<Value> {
@@ -47,19 +27,21 @@ pub fn emf_documents(report: &Report, function: &str, now_ms: i64) -> Vec<Value>
     let doc = emf_document(function, now_ms, &metrics);
     let mut docs = vec![doc];
     for (log_type, count) in &report.stats.events_by_log_type {
-        docs.push(json!({
-            "_aws": {
-                "Timestamp": now_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [["Function", "LogType"]],
-                    "Metrics": [{"Name": "Events", "Unit": "Count"}],
-                }],
-            },
-            "Function": function,
-            "LogType": log_type,
-            "Events": count,
-        }));
+        docs.push(emf_dimension_document(
+            function,
+            ("LogType", log_type),
+            now_ms,
+            &[("Events", *count, "Count")],
+        ));
+    }
+    // Why records went to the error prefix, never with event text.
+    for (kind, count) in &report.processing_failed_by_kind {
+        docs.push(emf_dimension_document(
+            function,
+            ("Reason", kind.as_str()),
+            now_ms,
+            &[("RecordsProcessingFailed", *count, "Count")],
+        ));
     }
     docs
 }
@@ -67,6 +49,7 @@ pub fn emf_documents(report: &Report, function: &str, now_ms: i64) -> Vec<Value>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::failure::FailureKind;
 
     #[test]
     fn documents_declare_every_value_they_carry() {
@@ -76,8 +59,11 @@ mod tests {
             ..Report::default()
         };
         report.stats.events_by_log_type.insert("alb", 7);
+        report
+            .processing_failed_by_kind
+            .insert(FailureKind::Gzip, 2);
         let docs = emf_documents(&report, "transform", 1_700_000_000_000);
-        assert_eq!(docs.len(), 2);
+        assert_eq!(docs.len(), 3);
         let main = &docs[0];
         for metric in main["_aws"]["CloudWatchMetrics"][0]["Metrics"]
             .as_array()
@@ -89,5 +75,12 @@ mod tests {
         assert_eq!(main["RecordsOk"], 3);
         assert_eq!(docs[1]["LogType"], "alb");
         assert_eq!(docs[1]["Events"], 7);
+        assert_eq!(main["Function"], "transform");
+        assert_eq!(docs[2]["Reason"], "gzip");
+        assert_eq!(docs[2]["RecordsProcessingFailed"], 2);
+        assert_eq!(
+            docs[2]["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0],
+            serde_json::json!(["Function", "Reason"])
+        );
     }
 }

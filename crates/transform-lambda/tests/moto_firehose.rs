@@ -6,22 +6,19 @@
 use logwrangler_testkit::moto as support;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 
 use aws_sdk_firehose::config::{Credentials, Region};
 use aws_sdk_firehose::types::{DeliveryStreamType, ExtendedS3DestinationConfiguration};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use logwrangler_aws::firehose::{InputRecord, Request};
+use logwrangler_aws::sink::FirehoseSink;
 use serde_json::{Value, json};
 use support::{MOTO_AUTH, Service, http, http_with};
 use transform_lambda::config::Config;
-use transform_lambda::processor::{InputRecord, Request};
-use transform_lambda::reingest::FirehoseSink;
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
+    logwrangler::gzip::gzip_fast(data)
 }
 
 /// Records whose events span many hours: each record keeps one hour and
@@ -157,10 +154,7 @@ async fn reingest_survives_throttling_and_partial_failures() {
     let objects = bucket_objects(&moto, "lake-bucket");
     assert!(!objects.is_empty());
     for object in objects {
-        let mut json = Vec::new();
-        flate2::read::MultiGzDecoder::new(object.as_slice())
-            .read_to_end(&mut json)
-            .unwrap();
+        let json = logwrangler::gzip::gunzip_capped(&object, usize::MAX).unwrap();
         for envelope in serde_json::Deserializer::from_slice(&json).into_iter::<Value>() {
             let envelope = envelope.unwrap();
             assert_eq!(envelope["logwranglerReingest"], 1);

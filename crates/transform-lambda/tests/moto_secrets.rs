@@ -12,12 +12,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use logwrangler::Pseudonymiser;
 use logwrangler::pseudonym::Kind;
+use logwrangler_aws::firehose::{InputRecord, Request};
+use logwrangler_aws::secrets::SecretsManager;
+use logwrangler_aws::sink::FirehoseSink;
 use serde_json::{Value, json};
 use support::Service;
 use transform_lambda::config::Config;
-use transform_lambda::processor::{InputRecord, Request};
-use transform_lambda::reingest::FirehoseSink;
-use transform_lambda::secrets::SecretsManager;
 
 const KEY: &str = "d95d2416c2267c9b846d69d7f7192ca50f0bccbce666cdfd10d5ea9e7339564c";
 const LINE: &str = r#"2026-03-02T10:16:30.479+00:00 px-conf01 2026-03-02 10:16:30,478 Level="INFO" Name="administrator.conference" Message="Participant has joined." Conference="meet.alice" Participant="sip:bob@example.com" DisplayName="Bob Smith" Protocol="SIP" Call-id="ab6dabf8-437e-45c8-8f7d-6978c44116c9" Remote-address="204.10.5.223""#;

@@ -5,16 +5,16 @@
 //! moto_server's Firehose API use the real SDK client.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
 use std::sync::Mutex;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use logwrangler_aws::firehose::{InputRecord, Request};
+use logwrangler_aws::sink::RecordSink;
 use serde_json::{Value, json};
 use transform_lambda::config::Config;
 use transform_lambda::process;
-use transform_lambda::processor::{InputRecord, LAMBDA_RESPONSE_LIMIT, Request};
-use transform_lambda::reingest::RecordSink;
+use transform_lambda::processor::LAMBDA_RESPONSE_LIMIT;
 
 const PEERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/peers");
 const STREAM_ARN: &str = "arn:aws:firehose:eu-west-1:123456789012:deliverystream/logwrangler-lake";
@@ -51,17 +51,13 @@ impl RecordSink for MemoryStream {
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(data).unwrap();
-    encoder.finish().unwrap()
+    logwrangler::gzip::gzip_fast(data)
 }
 
 fn gunzip(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(data)
-        .read_to_end(&mut out)
-        .unwrap();
-    out
+    logwrangler::gzip::gunzip_capped(data, usize::MAX)
+        .unwrap()
+        .into_owned()
 }
 
 fn envelope(group: &str, events: &[(String, i64, String)]) -> Vec<u8> {

@@ -195,7 +195,7 @@ pub fn firehose_client(endpoint_url: &str, region: &str) -> aws_sdk_firehose::Cl
 pub struct InProcess {
     runtime: tokio::runtime::Runtime,
     config: transform_lambda::config::Config,
-    sink: transform_lambda::reingest::FirehoseSink,
+    sink: logwrangler_aws::sink::FirehoseSink,
 }
 
 impl InProcess {
@@ -213,14 +213,14 @@ impl InProcess {
         Ok(InProcess {
             runtime,
             config,
-            sink: transform_lambda::reingest::FirehoseSink::with_client(client),
+            sink: logwrangler_aws::sink::FirehoseSink::with_client(client),
         })
     }
 }
 
 impl Processor for InProcess {
     fn invoke(&self, request_json: &[u8]) -> Result<Vec<u8>, InvokeError> {
-        let request: transform_lambda::processor::Request = serde_json::from_slice(request_json)
+        let request: logwrangler_aws::firehose::Request = serde_json::from_slice(request_json)
             .map_err(|e| InvokeError::Function {
                 error_type: "Runtime.UnmarshalError".into(),
                 message: e.to_string(),

@@ -9,10 +9,11 @@ use std::io::Read as _;
 use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
-use logwrangler::envelope::{Payload, classify, gunzip_capped};
+use logwrangler::gzip::gunzip_capped;
 use logwrangler::subscription::TermPattern;
 use logwrangler::summary::{LegFacts, LegUpdate, QUALITY_NAMES, leg_update, summarise};
 use logwrangler::{EventContext, LineParser, LogType, Rules, Severity};
+use logwrangler_aws::envelope::{Payload, classify};
 use logwrangler_generator::cloudwatch::{BATCH_WINDOW_MS, MAX_BATCH_EVENTS};
 use logwrangler_generator::util::hour_of_day;
 use logwrangler_generator::{

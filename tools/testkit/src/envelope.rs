@@ -1,7 +1,8 @@
 //! A Firehose record's data through the decoding the processor runs.
 
-use logwrangler::EventContext;
-use logwrangler::envelope::{self, DecodeError, GZIP_MAGIC, Payload};
+use logwrangler::gzip::{GZIP_MAGIC, GzipError, gunzip_capped};
+use logwrangler_aws::direct_put_context;
+use logwrangler_aws::envelope::{DecodeError, Payload, classify, direct_lines};
 
 use crate::{ParseMode, RECEIVED_MS, Verdict, check_record, default_parser, lossy};
 
@@ -15,9 +16,9 @@ pub const ENVELOPE_CAP: usize = 1 << 20;
 /// survive re-serialisation unchanged (re-ingest writes envelopes back).
 pub fn check_cloudwatch_envelope(input: &[u8]) -> Verdict {
     let gzip = input.starts_with(&GZIP_MAGIC);
-    let data = match envelope::gunzip_capped(input, ENVELOPE_CAP) {
+    let data = match gunzip_capped(input, ENVELOPE_CAP) {
         Ok(data) => data,
-        Err(DecodeError::Gzip(_) | DecodeError::TooLarge { .. }) if gzip => return Ok(()),
+        Err(GzipError::Corrupt(_) | GzipError::TooLarge { .. }) if gzip => return Ok(()),
         Err(err) => return Err(format!("gunzip_capped refused data: {err}")),
     };
     ensure!(
@@ -29,13 +30,13 @@ pub fn check_cloudwatch_envelope(input: &[u8]) -> Verdict {
         gzip || data.as_ref() == input,
         "data without the gzip magic was changed by gunzip_capped"
     );
-    match envelope::classify(&data) {
+    match classify(&data) {
         Err(DecodeError::Envelope(_)) => Ok(()),
         Err(err) => Err(format!("classify answered a non-envelope error: {err}")),
         Ok(Payload::CloudWatch(env)) => {
             let written = serde_json::to_vec(&env)
                 .map_err(|e| format!("an envelope does not serialise: {e}"))?;
-            match envelope::classify(&written) {
+            match classify(&written) {
                 Ok(Payload::CloudWatch(again)) => ensure!(
                     again == env,
                     "envelope changed through serialisation: {}",
@@ -53,16 +54,7 @@ pub fn check_cloudwatch_envelope(input: &[u8]) -> Verdict {
             }
             let mut parser = default_parser();
             for (index, event) in env.log_events.iter().enumerate() {
-                let ctx = EventContext {
-                    log_group: env.log_group.as_deref(),
-                    log_stream: env.log_stream.as_deref(),
-                    account_id: env.owner.as_deref(),
-                    event_id: Some(event.id.as_ref()).filter(|id| !id.is_empty()),
-                    received_ms: Some(event.timestamp),
-                    source: "fuzz-record",
-                    position: index as u64,
-                    ..EventContext::default()
-                };
+                let ctx = env.event_context(event, "fuzz-record", index as u64);
                 if let Some(record) = parser.parse_line(&event.message, &ctx).into_record() {
                     check_record(&record, &event.message, &ctx, ParseMode::Auto)?;
                 }
@@ -75,7 +67,7 @@ pub fn check_cloudwatch_envelope(input: &[u8]) -> Verdict {
                 "Direct PUT data is not the whole record"
             );
             let mut parser = default_parser();
-            for (index, line) in envelope::direct_lines(bytes).enumerate() {
+            for (index, line) in direct_lines(bytes).enumerate() {
                 ensure!(
                     !line.contains(&b'\n') && !line.ends_with(b"\r"),
                     "a Direct PUT line keeps its terminator: {}",
@@ -86,12 +78,7 @@ pub fn check_cloudwatch_envelope(input: &[u8]) -> Verdict {
                     "a blank Direct PUT line was not skipped"
                 );
                 let text = String::from_utf8_lossy(line);
-                let ctx = EventContext {
-                    received_ms: Some(RECEIVED_MS),
-                    source: "fuzz-record",
-                    position: index as u64,
-                    ..EventContext::default()
-                };
+                let ctx = direct_put_context(Some(RECEIVED_MS), "fuzz-record", index as u64);
                 if let Some(record) = parser.parse_line(&text, &ctx).into_record() {
                     check_record(&record, &text, &ctx, ParseMode::Auto)?;
                 }

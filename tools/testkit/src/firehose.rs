@@ -2,9 +2,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use logwrangler::envelope::{self, Payload};
+use logwrangler::gzip::{GZIP_MAGIC, gunzip_capped};
+use logwrangler_aws::envelope::{Payload, classify};
+use logwrangler_aws::firehose::Request;
 use serde_json::{Map, Value};
-use transform_lambda::processor::{self, Answer, LAMBDA_RESPONSE_LIMIT, Limits, Plan, Request};
+use transform_lambda::processor::{self, Answer, LAMBDA_RESPONSE_LIMIT, Limits, Plan};
 
 use crate::{Verdict, default_parser};
 
@@ -56,8 +58,8 @@ pub fn check_firehose_request(input: &[u8]) -> Verdict {
 /// sent), `None` when it cannot be decoded at all.
 fn input_generation(data: &Value, limits: &Limits) -> Option<u32> {
     let raw = BASE64.decode(data.as_str()?).ok()?;
-    let data = envelope::gunzip_capped(&raw, limits.decompressed_cap).ok()?;
-    match envelope::classify(&data).ok()? {
+    let data = gunzip_capped(&raw, limits.decompressed_cap).ok()?;
+    match classify(&data).ok()? {
         Payload::CloudWatch(env) => Some(env.logwrangler_reingest.unwrap_or(0)),
         Payload::Direct(_) => Some(0),
     }
@@ -111,12 +113,12 @@ fn check_plan(request: &Request, plan: &Plan, limits: &Limits) -> Verdict {
                 limits.reingest_record_max
             );
             ensure!(
-                payload.starts_with(&envelope::GZIP_MAGIC),
+                payload.starts_with(&GZIP_MAGIC),
                 "record {index}: a re-ingest payload is not gzip"
             );
-            let data = envelope::gunzip_capped(payload, PAYLOAD_READ_CAP)
+            let data = gunzip_capped(payload, PAYLOAD_READ_CAP)
                 .map_err(|e| format!("record {index}: a re-ingest payload: {e}"))?;
-            let Ok(Payload::CloudWatch(env)) = envelope::classify(&data) else {
+            let Ok(Payload::CloudWatch(env)) = classify(&data) else {
                 return Err(format!(
                     "record {index}: a re-ingest payload is not an envelope"
                 ));

@@ -5,9 +5,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use logwrangler::LineParser;
-use transform_lambda::processor::{
-    Answer, InputRecord, LAMBDA_RESPONSE_LIMIT, Limits, Request, plan, response_json,
-};
+use logwrangler_aws::firehose::{InputRecord, Request};
+use transform_lambda::processor::{Answer, LAMBDA_RESPONSE_LIMIT, Limits, plan, response_json};
 
 const ELB_LINE: &str = r#"2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000086 0.001048 0.001337 200 200 0 57 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.38.0" DHE-RSA-AES128-SHA TLSv1.2"#;
 

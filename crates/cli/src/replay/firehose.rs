@@ -27,7 +27,6 @@
 //! exponential backoff with jitter), optionally paced by a token bucket.
 
 use std::borrow::Cow;
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -36,11 +35,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use logwrangler::EventContext;
-use logwrangler::envelope::{CloudWatchEnvelope, LogEvent};
+use logwrangler::gzip::{self, Level};
 use logwrangler::time::Millis;
-use transform_lambda::processor::FIREHOSE_RECORD_LIMIT;
-use transform_lambda::reingest::{
-    FirehoseSink, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, RecordSink, RetryPolicy, reingest,
+use logwrangler_aws::envelope::{CloudWatchEnvelope, LogEvent};
+use logwrangler_aws::sink::{
+    FIREHOSE_RECORD_LIMIT, FirehoseSink, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, RecordSink,
+    RetryPolicy, reingest,
 };
 
 use super::Parsing;
@@ -211,15 +211,9 @@ impl EnvelopeBuilder {
             return None;
         }
         let json = self.encode_json(events);
-        let mut encoder = flate2::write::GzEncoder::new(
-            Vec::with_capacity(json.len() / 4),
-            flate2::Compression::default(),
-        );
-        encoder
-            .write_all(&json)
-            .expect("writing to a Vec cannot fail");
+        // The default level: a backfill is written once, smaller records cost less.
         Some(Payload {
-            data: encoder.finish().expect("writing to a Vec cannot fail"),
+            data: gzip::gzip(&json, Level::Default),
             events: count,
         })
     }
@@ -625,7 +619,6 @@ async fn send_input<S: RecordSink>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
 
     fn event(id: &str, message: String) -> LogEvent<'static> {
         LogEvent {
@@ -636,10 +629,7 @@ mod tests {
     }
 
     fn decode(payload: &Payload) -> serde_json::Value {
-        let mut json = Vec::new();
-        flate2::read::GzDecoder::new(payload.data.as_slice())
-            .read_to_end(&mut json)
-            .unwrap();
+        let json = gzip::gunzip_capped(&payload.data, usize::MAX).unwrap();
         serde_json::from_slice(&json).unwrap()
     }
 

@@ -14,10 +14,10 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use logwrangler::envelope::{CloudWatchEnvelope, LogEvent};
 use logwrangler::{EventContext, LineParser, LogType};
+use logwrangler_aws::envelope::{CloudWatchEnvelope, LogEvent};
+use logwrangler_aws::firehose::{InputRecord, Request};
 use transform_lambda::config::Config;
-use transform_lambda::processor::{InputRecord, Request};
 
 /// Firehose's processor buffer of the deployed stream (`PROCESSOR_BUFFER_SIZE_MB`
 /// = 0.5 in `infra-cdk/lib/constants.ts`): record data bytes per invocation

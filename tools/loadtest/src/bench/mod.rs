@@ -27,11 +27,12 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use logwrangler::envelope;
 use logwrangler::formats::{alb, vpc_flow};
+use logwrangler::gzip;
+use logwrangler_aws::firehose::Request;
 use serde_json::{Value, json};
 use transform_lambda::config::Config;
-use transform_lambda::processor::{self, Answer, Request};
+use transform_lambda::processor::{self, Answer};
 
 use corpus::{Corpus, RequestBytes, Source};
 use timing::{Throughput, Variant, Work};
@@ -291,7 +292,7 @@ fn floor(requests: &[(RequestBytes, Vec<u8>)], cap: usize) -> Work {
     for (request, output) in requests {
         for record in &request.base64_records {
             let raw = BASE64.decode(record).expect("corpus records are base64");
-            let data = envelope::gunzip_capped(&raw, cap).expect("corpus records gunzip");
+            let data = gzip::gunzip_capped(&raw, cap).expect("corpus records gunzip");
             std::hint::black_box(data);
         }
         std::hint::black_box(BASE64.encode(output));

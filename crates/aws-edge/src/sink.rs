@@ -1,12 +1,16 @@
-//! Re-ingest: putting records back into a delivery stream with
+//! The Firehose sink: putting records into a delivery stream with
 //! `PutRecordBatch` (at most 500 records and 4 MiB per call), retrying only the
 //! entries that failed, with exponential backoff and full jitter, a bounded
-//! number of times. The SDK client sits behind [`RecordSink`] so tests and the
-//! local simulator can stand in for Firehose.
+//! number of times. The transform Lambda re-ingests through it, the alerting
+//! Lambda forwards app events, `logwrangler replay --firehose` backfills. The
+//! SDK client sits behind [`RecordSink`] so tests and the local simulator can
+//! stand in for Firehose.
 
 use std::future::Future;
 use std::time::Duration;
 
+/// Largest record `PutRecordBatch` accepts, before base64.
+pub const FIREHOSE_RECORD_LIMIT: usize = 1_024_000;
 /// Most records in one `PutRecordBatch` call.
 pub const MAX_BATCH_RECORDS: usize = 500;
 /// Most bytes in one `PutRecordBatch` call.
