@@ -32,6 +32,7 @@ pub mod subscription;
 pub mod summary;
 pub mod text;
 pub mod time;
+pub mod value;
 
 pub use detect::{ConfigError, SourceConfig};
 pub use parser::{EventContext, Line, LineParser};

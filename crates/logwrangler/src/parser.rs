@@ -49,6 +49,9 @@ pub struct EventContext<'a> {
 /// Direct PUT record) must carry header lines with every part: only the parser
 /// knows which lines were headers, so it says so instead of callers guessing
 /// from prefixes.
+// Returned by value and matched at once, like the `Option<Record>` it
+// replaces: boxing the record would cost an allocation per line.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Line<'a> {
     /// A header line of this log_type (CloudFront `#Fields`, Amplify CSV

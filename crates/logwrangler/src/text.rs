@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::record::Str;
+use crate::value::Str;
 
 /// `-`, `"-"` (already unquoted by the tokenizer) and the empty string are null.
 #[inline]

@@ -41,11 +41,12 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Str};
+use crate::record::Body;
 use crate::text::{
     Token, Tokens, nullable, opt_f64, opt_i64, opt_str, split_host_port, split_request,
 };
 use crate::time::parse_iso8601;
+use crate::value::Str;
 
 /// Fields before this index must all be present for the line to count as ALB
 /// (up to and including `request_creation_time`, present since 2018).

@@ -27,8 +27,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Str};
+use crate::record::Body;
 use crate::time::parse_iso8601;
+use crate::value::Str;
 
 /// An application event.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]

@@ -72,9 +72,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Fields, Str};
+use crate::record::Body;
 use crate::text::{nullable, opt_f64, opt_i64, percent_decode};
 use crate::time::Millis;
+use crate::value::{Fields, Str};
 
 macro_rules! columns {
     ($($variant:ident => $name:literal,)*) => {

@@ -29,10 +29,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Str};
+use crate::record::Body;
 use crate::text::{
     Tokens, nullable, opt_f64, opt_i64, split_host_port, split_request, unescape_quotes,
 };
+use crate::value::Str;
 
 /// A Classic Load Balancer access log entry.
 #[derive(Debug, Clone, Serialize, JsonSchema)]

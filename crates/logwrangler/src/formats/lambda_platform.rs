@@ -37,8 +37,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Fields, Str};
+use crate::record::Body;
 use crate::time::parse_iso8601;
+use crate::value::{Fields, Str};
 
 /// A Lambda platform event.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]

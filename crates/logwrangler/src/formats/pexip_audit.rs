@@ -34,8 +34,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Fields, Str};
+use crate::record::Body;
 use crate::time::{from_epoch_fraction, parse_iso8601};
+use crate::value::{Fields, Str};
 
 /// One auditd record forwarded by a Pexip node.
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -38,9 +38,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Str};
+use crate::record::Body;
 use crate::text::{Tokens, opt_i64, opt_str, split_request, unescape_quotes};
 use crate::time::{parse_clf, parse_iso8601};
+use crate::value::Str;
 
 /// One web server access line from a Pexip node.
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -43,8 +43,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Str};
+use crate::record::Body;
 use crate::text::{Tokens, nullable, opt_i64, split_request};
+use crate::value::Str;
 
 /// An S3 server access log entry.
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -49,9 +49,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::{Body, Fields, Str};
+use crate::record::Body;
 use crate::text::{nullable, opt_str};
 use crate::time::{from_epoch_seconds, parse_iso8601};
+use crate::value::{Fields, Str};
 
 /// Parses one value of a known field (the field's Rust type decides how).
 trait FieldValue<'a>: Sized {
