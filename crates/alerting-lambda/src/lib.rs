@@ -8,6 +8,7 @@
 //! events are keyed on their deterministic ids.
 
 pub mod config;
+pub mod content_type;
 pub mod notify;
 pub mod store;
 

@@ -78,6 +78,18 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
         return Ok(serde_json::to_value(report)?);
     }
     let request: ApiGatewayProxyRequest = serde_json::from_value(payload)?;
+    let content_type = request
+        .headers
+        .get("content-type")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    if !alerting_lambda::content_type::accepts(content_type.as_deref()) {
+        let content_type = content_type.unwrap_or_default();
+        tracing::info!(%content_type, "refused a request body that is not JSON (415)");
+        return json_response(
+            415,
+            alerting_lambda::content_type::unsupported_body(&content_type),
+        );
+    }
     let body = match (&request.body, request.is_base64_encoded) {
         (Some(text), true) => {
             use base64::Engine;
@@ -107,9 +119,14 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
         )
         .await?;
     emit_metrics(&answer.report);
+    json_response(answer.status, answer.body)
+}
+
+/// An API Gateway proxy answer with a JSON body.
+fn json_response(status: u16, body: String) -> Result<Value, Error> {
     let mut response = ApiGatewayProxyResponse::default();
-    response.status_code = i64::from(answer.status);
-    response.body = Some(Body::Text(answer.body));
+    response.status_code = i64::from(status);
+    response.body = Some(Body::Text(body));
     response.headers.insert(
         "content-type",
         "application/json".parse().expect("static header"),
