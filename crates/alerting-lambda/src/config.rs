@@ -225,7 +225,11 @@ mod tests {
         let json = r#"{"sources":[{"log_group":"/pexip/a","log_type":"pexip_support"}]}"#;
         std::fs::write(&file, json).unwrap();
         let path = file.to_str().unwrap();
-        let config = from(&[("LOGWRANGLER_TABLE", "t"), ("LOGWRANGLER_SOURCES_FILE", path)]).unwrap();
+        let config = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_SOURCES_FILE", path),
+        ])
+        .unwrap();
         assert_eq!(config.sources_json.as_deref(), Some(json));
         let e = from(&[
             ("LOGWRANGLER_TABLE", "t"),
@@ -234,9 +238,15 @@ mod tests {
         ])
         .unwrap_err();
         assert!(e.0.contains("not both"), "{e}");
-        let e = from(&[("LOGWRANGLER_TABLE", "t"), ("LOGWRANGLER_SOURCES_FILE", "/no/such/file.json")])
-            .unwrap_err();
-        assert!(e.0.starts_with("LOGWRANGLER_SOURCES_FILE: cannot read"), "{e}");
+        let e = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_SOURCES_FILE", "/no/such/file.json"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.0.starts_with("LOGWRANGLER_SOURCES_FILE: cannot read"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

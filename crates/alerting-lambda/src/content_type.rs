@@ -16,7 +16,12 @@ pub fn accepts(content_type: Option<&str>) -> bool {
     let Some(value) = content_type else {
         return true;
     };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == JSON || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
@@ -53,7 +58,8 @@ mod tests {
         ] {
             assert!(!accepts(Some(bad)), "{bad:?}");
         }
-        let body: serde_json::Value = serde_json::from_str(&unsupported_body("text/plain")).unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(&unsupported_body("text/plain")).unwrap();
         assert_eq!(
             body,
             json!({"error": "unsupported_media_type", "content_type": "text/plain", "expected": "application/json"})
