@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR ?= never
 export CARGO_INCREMENTAL ?= 0
 
 VENV := .venv
-# The one Lambda build (tests build the same set: loadtest::stack::LAMBDA_PACKAGES), so
+# The one Lambda build (tests build the same set: local_stack::stack::LAMBDA_PACKAGES), so
 # cargo resolves one feature set and the tests find it fresh instead of compiling the AWS
 # SDK crates again.
 LAMBDAS := -p transform-lambda -p alerting-lambda
@@ -23,7 +23,8 @@ LAMBDAS := -p transform-lambda -p alerting-lambda
 ## local AWS stand-ins (moto_server, cargo lambda watch), the CDK stack (assertions, cdk-nag,
 ## cfn-lint); crates/logwrangler/tests/schemas.rs fails when schemas/ is stale. Then a bounded fuzzing
 ## run: every cargo-fuzz target FUZZ_SECONDS (20) on nightly, which the script installs with
-## rustup when missing (FUZZ_SECONDS=0 skips it; the corpus replay stays in cargo test).
+## rustup when missing (FUZZ_SECONDS=0 skips it; the corpus replay, a test of tools/testkit, stays in
+## cargo test).
 FUZZ_SECONDS ?= 20
 
 test: tools $(VENV)/.installed

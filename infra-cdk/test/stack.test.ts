@@ -324,7 +324,7 @@ describe('DynamoDB and SNS', () => {
   });
 
   test('the GSI names are the ones alerting-lambda queries', () => {
-    const store = fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'alerting-lambda', 'src', 'store.rs'), 'utf8');
+    const store = fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'alerting-lambda', 'src', 'store', 'dynamo.rs'), 'utf8');
     for (const name of ['"gsi1"', '"gsi2"', '"gsi1pk"', '"gsi2sk"', '"expires_at"']) expect(store).toContain(name);
   });
 

@@ -11,12 +11,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use loadtest::demo::named_queries;
-use loadtest::firehose::Faults;
-use loadtest::generate::{self, DayConfig};
-use loadtest::local::{LocalStack, StackConfig};
-use loadtest::stack::build_lambdas;
+use firehose_sim::Faults;
+use local_stack::demo::named_queries;
+use local_stack::local::{LocalStack, StackConfig};
+use local_stack::stack::build_lambdas;
 use logwrangler_e2e::{SchemaCheck, expected, expected_partition, read_lake, target_dir};
+use logwrangler_generator::{self as generate, DayConfig};
 use serde_json::Value;
 
 /// A tenth of the demo day: still every kind of event the truth knows.

@@ -8,12 +8,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use loadtest::demo::{DemoArgs, execute};
-use loadtest::files::DEFAULT_LOG_GROUP;
-use loadtest::generate::LogBatch;
-use loadtest::stack::{build_lambdas, workspace_root};
+use local_stack::demo::{DemoArgs, execute};
+use local_stack::files::DEFAULT_LOG_GROUP;
+use local_stack::stack::{build_lambdas, workspace_root};
 use logwrangler::{EventContext, LineParser, Rules, SourceConfig};
 use logwrangler_e2e::{SchemaCheck, expected_partition, read_lake, target_dir};
+use logwrangler_generator::LogBatch;
 use serde_json::Value;
 
 /// Records per log_type the core makes of the same CloudWatch batches
@@ -37,7 +37,7 @@ fn parsed_in_process(batches: &[LogBatch]) -> BTreeMap<String, usize> {
                 source: &batch.log_stream,
                 position: 0,
             };
-            if let Some(record) = parser.parse_line(&event.message, &ctx) {
+            if let Some(record) = parser.parse_line(&event.message, &ctx).into_record() {
                 *counts.entry(record.log_type().to_string()).or_default() += 1;
             }
         }
@@ -65,7 +65,7 @@ fn the_users_files_go_through_the_lambda_binaries_into_the_lake() {
     let outcome = execute(&args).unwrap();
 
     // The same files cut into the same batches (reading is deterministic).
-    let sent = loadtest::files::read(
+    let sent = local_stack::files::read(
         std::slice::from_ref(&fixtures),
         DEFAULT_LOG_GROUP,
         &SourceConfig::default(),

@@ -14,7 +14,7 @@ use serde_json::Value;
 /// The cargo target directory the Lambda binaries are built into
 /// (`CARGO_TARGET_DIR`, relative to the workspace root, else `target`).
 pub fn target_dir() -> PathBuf {
-    let root = loadtest::stack::workspace_root();
+    let root = local_stack::stack::workspace_root();
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { root.join(p) })
@@ -148,8 +148,8 @@ impl SchemaCheck {
 pub mod expected {
     use std::collections::{BTreeMap, BTreeSet};
 
-    use loadtest::generate::GroundTruth;
     use logwrangler::time::iso_string;
+    use logwrangler_generator::GroundTruth;
     use serde_json::{Value, json};
 
     const HOUR_MS: i64 = 3_600_000;

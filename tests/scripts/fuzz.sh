@@ -4,14 +4,16 @@
 #   tests/scripts/fuzz.sh seed            regenerate the seed corpus tools/fuzz/corpus/<target>/ from
 #                                         tests/fixtures and tests/peers (deterministic)
 #   tests/scripts/fuzz.sh replay          replay the corpus and tools/fuzz/regressions/ on stable Rust
-#                                         (the `fuzz_corpus` tests `cargo test --workspace` runs too)
+#                                         (the test kit's `fuzz_corpus` test, which `cargo test
+#                                         --workspace` runs too)
 #   tests/scripts/fuzz.sh run SECONDS     replay, then run every target SECONDS with cargo-fuzz on
 #                                         nightly, one job each (installs nightly with rustup and
 #                                         cargo-fuzz when missing; without rustup it fails)
 #   tests/scripts/fuzz.sh tmin TARGET FILE
 #                                         minimise a crash input into tools/fuzz/regressions/TARGET/
 #
-# The targets and their invariants: crates/logwrangler/src/fuzzing.rs, crates/transform-lambda/src/fuzzing.rs.
+# The targets and their invariants: tools/testkit/src (crate logwrangler-testkit, one module per
+# target's check); tools/fuzz/fuzz_targets/ only calls them.
 # New inputs a run finds go to a scratch corpus (tools/fuzz/work/<target>/, not checked in); crash
 # inputs to tools/fuzz/artifacts/<target>/. A run ends with one summary line per target.
 # Environment: FUZZ_TARGET_DIR, the fuzz build's target dir (default: CARGO_TARGET_DIR, else
@@ -28,7 +30,7 @@ RSS_LIMIT_MB="${FUZZ_RSS_LIMIT_MB:-2048}"
 FUZZ_TARGET_DIR="${FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/tools/fuzz/target}}"
 
 usage() {
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -42,8 +44,7 @@ max_len() {
 
 replay() {
     echo "== replaying tools/fuzz/corpus and tools/fuzz/regressions on stable"
-    cargo test --locked -p logwrangler --test fuzz_corpus
-    cargo test --locked -p transform-lambda --test fuzz_corpus --test fuzz_regressions
+    cargo test --locked -p logwrangler-testkit --test fuzz_corpus --test fuzz_regressions
 }
 
 have_nightly() {
@@ -136,7 +137,7 @@ tmin() {
     local out
     out="tools/fuzz/regressions/$target/$(basename "$file")"
     cargo +nightly fuzz tmin "${FUZZ_FLAGS[@]}" "$target" "$file" -- -exact_artifact_path="$out"
-    echo "minimised input: $out (add a named test for it in <crate>/tests/fuzz_regressions.rs)"
+    echo "minimised input: $out (add a named test for it in tools/testkit/tests/fuzz_regressions.rs or the unit tests of the code it broke)"
 }
 
 seed() {
@@ -336,7 +337,7 @@ put("firehose_request", "long-line", request([{"data": b64(gz(envelope("pexip_su
 put("firehose_request", "many-small-records", request([{"data": b64(l)} for l in support[:12]]))
 
 # app_api_body: the fixture events alone and together, with the default limits (first byte 0)
-# and with small ones (first byte 0x80 and up: see logwrangler::fuzzing::api_limits_for).
+# and with small ones (first byte 0x80 and up: see logwrangler_testkit::api_limits_for).
 app_lines = lines_of(fixtures / "aws/app.ndjson")
 for i, line in enumerate(app_lines):
     for selector in [0x00, 0x80, 0xff]:

@@ -3,12 +3,11 @@
 //! runtime starts.
 
 use alerting_lambda::config::Config;
-use alerting_lambda::notify::Notifier;
-use alerting_lambda::store::Store;
+use alerting_lambda::notify::SnsNotifier;
+use alerting_lambda::store::DynamoStore;
 use alerting_lambda::{Alerting, Error, LogEvent};
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
+use aws_lambda_events::apigw::ApiGatewayProxyRequest;
 use aws_lambda_events::cloudwatch_logs::LogsEvent;
-use aws_lambda_events::encodings::Body;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 use transform_lambda::reingest::FirehoseSink;
@@ -31,12 +30,12 @@ async fn main() -> Result<(), Error> {
             "pseudonymising personal data"
         );
     }
-    let store = Store::new(
+    let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&aws),
         &config.table,
         config.retention_days,
     );
-    let notifier = Notifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone());
+    let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone());
     let firehose = config
         .app_stream
         .as_ref()
@@ -85,10 +84,12 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
     if !alerting_lambda::content_type::accepts(content_type.as_deref()) {
         let content_type = content_type.unwrap_or_default();
         tracing::info!(%content_type, "refused a request body that is not JSON (415)");
-        return json_response(
-            415,
-            alerting_lambda::content_type::unsupported_body(&content_type),
-        );
+        let refusal = alerting_lambda::api::ApiResponse {
+            status: 415,
+            body: alerting_lambda::content_type::unsupported_body(&content_type),
+            report: alerting_lambda::Report::default(),
+        };
+        return Ok(serde_json::to_value(refusal.to_gateway())?);
     }
     let body = match (&request.body, request.is_base64_encoded) {
         (Some(text), true) => {
@@ -119,19 +120,7 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
         )
         .await?;
     emit_metrics(&answer.report);
-    json_response(answer.status, answer.body)
-}
-
-/// An API Gateway proxy answer with a JSON body.
-fn json_response(status: u16, body: String) -> Result<Value, Error> {
-    let mut response = ApiGatewayProxyResponse::default();
-    response.status_code = i64::from(status);
-    response.body = Some(Body::Text(body));
-    response.headers.insert(
-        "content-type",
-        "application/json".parse().expect("static header"),
-    );
-    Ok(serde_json::to_value(response)?)
+    Ok(serde_json::to_value(answer.to_gateway())?)
 }
 
 /// Embedded Metric Format: what this invocation did (dimension Function=alerting).

@@ -27,8 +27,7 @@
 //! invocation that failed on marking a published alert. Each scenario asserts
 //! exactly that many duplicates, each identical to its original.
 
-#[path = "../../transform-lambda/tests/support/mod.rs"]
-mod support;
+use logwrangler_testkit::moto as support;
 
 mod queues;
 
@@ -36,8 +35,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use alerting_lambda::config::Config;
-use alerting_lambda::notify::Notifier;
-use alerting_lambda::store::{self, Store};
+use alerting_lambda::notify::SnsNotifier;
+use alerting_lambda::store::{self, DynamoStore};
 use alerting_lambda::{Alerting, LogEvent};
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
@@ -365,8 +364,8 @@ async fn run(
     let faulty = sdk_config(&endpoint.url(), retries);
     let service = Alerting::new(
         &config,
-        Store::new(aws_sdk_dynamodb::Client::new(&faulty), name, 30),
-        Notifier::new(aws_sdk_sns::Client::new(&faulty), config.topics.clone()),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&faulty), name, 30),
+        SnsNotifier::new(aws_sdk_sns::Client::new(&faulty), config.topics.clone()),
         None,
     )
     .unwrap();

@@ -4,16 +4,15 @@
 //! patterns, idempotence under redelivery and disorder, alerts once per
 //! fingerprint, and the app log API.
 
-#[path = "../../transform-lambda/tests/support/mod.rs"]
-mod support;
+use logwrangler_testkit::moto as support;
 
 mod queues;
 
 use std::collections::BTreeMap;
 
 use alerting_lambda::config::Config;
-use alerting_lambda::notify::Notifier;
-use alerting_lambda::store::{self, Store};
+use alerting_lambda::notify::SnsNotifier;
+use alerting_lambda::store::{self, DynamoStore};
 use alerting_lambda::{Alerting, LogEvent};
 use queues::{ACCOUNT, drain, sqs};
 use serde_json::Value;
@@ -54,8 +53,8 @@ async fn stack() -> Stack {
             .into_iter()
             .collect();
     let config_values = Config::from_vars(|name| vars.get(name).cloned()).unwrap();
-    let store = Store::new(dynamodb, "logwrangler", 30);
-    let notifier = Notifier::new(sns, config_values.topics.clone());
+    let store = DynamoStore::new(dynamodb, "logwrangler", 30);
+    let notifier = SnsNotifier::new(sns, config_values.topics.clone());
     let service = Alerting::new(&config_values, store, notifier, None).unwrap();
     Stack {
         moto,
@@ -348,8 +347,8 @@ async fn a_failed_publish_fails_the_invocation_and_the_retry_alerts_once() {
     let aws = aws_config(&stack.moto.url()).await;
     let broken = Alerting::new(
         &config,
-        Store::new(aws_sdk_dynamodb::Client::new(&aws), "logwrangler", 30),
-        Notifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone()),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), "logwrangler", 30),
+        SnsNotifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone()),
         None,
     )
     .unwrap();
@@ -525,8 +524,8 @@ async fn app_events_reach_the_lake_stream_with_failed_entries_retried() {
     let direct = aws_config(&stack.moto.url()).await;
     let mut service = Alerting::new(
         &config,
-        Store::new(aws_sdk_dynamodb::Client::new(&direct), "logwrangler", 30),
-        Notifier::new(aws_sdk_sns::Client::new(&direct), config.topics.clone()),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&direct), "logwrangler", 30),
+        SnsNotifier::new(aws_sdk_sns::Client::new(&direct), config.topics.clone()),
         Some(transform_lambda::reingest::FirehoseSink::with_client(
             firehose,
         )),
@@ -582,7 +581,48 @@ async fn app_events_reach_the_lake_stream_with_failed_entries_retried() {
         let text = line.to_string();
         let record = parser
             .parse_line(&text, &logwrangler::EventContext::default())
+            .into_record()
             .unwrap();
         assert_eq!(record.log_type().as_str(), "app");
+    }
+}
+
+/// The in-memory store (replay) answers every dedupe claim as the table
+/// does (the Lambda), including retries, late repeats and an alert claimed
+/// again before it is marked published.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_memory_store_dedupes_as_the_table_does() {
+    use alerting_lambda::store::{MemoryStore, Store};
+    let moto = Service::moto();
+    let config = aws_config(&moto.url()).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    store::create_table(&dynamodb, "parity").await.unwrap();
+    let table = DynamoStore::new(dynamodb, "parity", 30);
+    let memory = MemoryStore::new();
+    const W: i64 = 60_000;
+    // (fingerprint, event id, time, mark published after a granted claim)
+    let claims: &[(&str, &str, i64, bool)] = &[
+        ("f1", "a", 100_000, false),
+        ("f1", "a", 100_000, true),
+        ("f1", "b", 101_000, true),
+        ("f1", "b", 101_000, true),
+        ("f1", "late", 90_000, true),
+        ("f1", "c", 159_999, true),
+        ("f2", "x", 100_500, true),
+        ("f1", "a", 100_000, true),
+        ("f1", "d", 160_000, true),
+        ("f1", "e", 170_000, true),
+        ("f1", "c", 159_999, true),
+        ("f1", "f", 300_000, true),
+        ("f2", "y", 500_000, true),
+    ];
+    for &(print, id, time, mark) in claims {
+        let want = table.claim_alert(print, id, time, W).await.unwrap();
+        let got = memory.claim_alert(print, id, time, W).await.unwrap();
+        assert_eq!(got, want, "claim {print} {id} at {time}");
+        if want.is_some() && mark {
+            table.mark_published(print, id).await.unwrap();
+            memory.mark_published(print, id).await.unwrap();
+        }
     }
 }

@@ -4,16 +4,15 @@
 //! anywhere in DynamoDB (the whole table scanned) or in the SNS deliveries,
 //! while sessions count the same people and the alias index answers tokens.
 
-#[path = "../../transform-lambda/tests/support/mod.rs"]
-mod support;
+use logwrangler_testkit::moto as support;
 
 mod queues;
 
 use std::collections::BTreeMap;
 
 use alerting_lambda::config::Config;
-use alerting_lambda::notify::Notifier;
-use alerting_lambda::store::{self, Store};
+use alerting_lambda::notify::SnsNotifier;
+use alerting_lambda::store::{self, DynamoStore};
 use alerting_lambda::{Alerting, LogEvent};
 use logwrangler::Pseudonymiser;
 use logwrangler::pseudonym::Kind;
@@ -98,8 +97,8 @@ async fn nothing_personal_reaches_dynamodb_or_sns() {
         config.pseudonymiser.as_ref().unwrap().key_id(),
         key.key_id()
     );
-    let store = Store::new(dynamodb.clone(), "logwrangler", 30);
-    let notifier = Notifier::new(sns, config.topics.clone());
+    let store = DynamoStore::new(dynamodb.clone(), "logwrangler", 30);
+    let notifier = SnsNotifier::new(sns, config.topics.clone());
     let service = Alerting::new(&config, store, notifier, None).unwrap();
 
     let text = std::fs::read_to_string(format!(

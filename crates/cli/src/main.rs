@@ -340,7 +340,7 @@ fn parse_stream(
             position,
             ..EventContext::default()
         };
-        if let Some(record) = parser.parse_line(line, &ctx) {
+        if let Some(record) = parser.parse_line(line, &ctx).into_record() {
             *counts
                 .entry((record.log_type(), record.envelope.severity))
                 .or_default() += 1;

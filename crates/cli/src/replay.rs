@@ -15,16 +15,15 @@
 //! The local lake holds exactly what the delivery stream would write: the
 //! transform Lambda's record JSON, partitioned by the stack's S3 prefix
 //! template, plus what the alerting Lambda would have stored and published
-//! (`summaries/` and `alerts/`). See [`lake`] for the layout and why re-runs
-//! are idempotent. Objects of runs over different inputs live side by side;
-//! the summary and alert files describe the inputs of the run that wrote them
-//! (alert dedupe and session summaries depend on seeing all events of a
-//! period together, so replay a period's files in one run).
+//! (`summaries/` and `alerts/`). See [`logwrangler_files::lake::run`] for
+//! the layout and why re-runs are idempotent. Objects of runs over different
+//! inputs live side by side; the summary and alert files describe the inputs
+//! of the run that wrote them (alert dedupe and session summaries depend on
+//! seeing all events of a period together, so replay a period's files in one
+//! run).
 
 mod alerting;
 mod firehose;
-mod input;
-mod lake;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -35,7 +34,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::ArgGroup;
 use logwrangler::partition::PartitionKey;
 use logwrangler::time::Millis;
-use logwrangler::{EventContext, LineParser, LogType, Record, Rules, Severity};
+use logwrangler::{EventContext, Line, LineParser, LogType, Record, Rules, Severity};
 use transform_lambda::processor::{Limits, truncate};
 
 use crate::{
@@ -43,8 +42,8 @@ use crate::{
     parse_type_arg,
 };
 use alerting::Alerting;
-use input::{Content, Input, Lines};
-use lake::{Lake, write_atomically};
+use logwrangler_files::input::{self, Content, Input, Lines};
+use logwrangler_files::lake::{RunWriter, write_atomically};
 
 /// Arguments of `logwrangler replay`.
 #[derive(clap::Args)]
@@ -216,7 +215,7 @@ impl Counts {
 
 /// Where the records of a lake run go.
 struct LakeRun {
-    lake: Lake,
+    lake: RunWriter,
     alerting: Alerting,
     counts: Counts,
     json: Vec<u8>,
@@ -234,8 +233,7 @@ impl LakeRun {
             record.envelope.partition_time,
             &self.json,
         )?;
-        self.alerting.observe(message, record);
-        Ok(())
+        self.alerting.observe(message, record)
     }
 }
 
@@ -248,8 +246,8 @@ fn run_lake(
     let max_line = Limits::default().max_line_bytes;
     let names: Vec<String> = inputs.iter().map(|i| i.name.clone()).collect();
     let mut run = LakeRun {
-        lake: Lake::create(dir, names, args.object_size_mb.saturating_mul(1 << 20))?,
-        alerting: Alerting::new(parsing.rules.clone(), args.alert_min_severity),
+        lake: RunWriter::create(dir, names, args.object_size_mb.saturating_mul(1 << 20))?,
+        alerting: Alerting::new(parsing.rules.clone(), args.alert_min_severity)?,
         counts: Counts::default(),
         json: Vec::with_capacity(8192),
     };
@@ -272,7 +270,7 @@ fn run_lake(
                         position,
                         ..EventContext::default()
                     };
-                    if let Some(mut record) = parser.parse_line(text, &ctx) {
+                    if let Line::Record(mut record) = parser.parse_line(text, &ctx) {
                         run.counts.truncated += u64::from(truncated);
                         record.envelope.truncated = truncated;
                         run.emit(line, &record)?;
@@ -302,7 +300,7 @@ fn run_lake(
                             position,
                             ..EventContext::default()
                         };
-                        if let Some(mut record) = parser.parse_line(text, &ctx) {
+                        if let Line::Record(mut record) = parser.parse_line(text, &ctx) {
                             run.counts.truncated += u64::from(truncated);
                             record.envelope.truncated = truncated;
                             run.emit(&event.message, &record)?;
@@ -332,7 +330,8 @@ fn run_lake(
         &alerting.sessions(),
     )?;
     write_ndjson(&dir.join("summaries/calls.ndjson"), &alerting.calls())?;
-    write_ndjson(&dir.join("alerts/alerts.ndjson"), alerting.alerts())?;
+    let alerts = alerting.alerts();
+    write_ndjson(&dir.join("alerts/alerts.ndjson"), &alerts)?;
 
     let unparsed = counts.records.get(&LogType::Unparsed).copied().unwrap_or(0);
     eprintln!(
@@ -362,7 +361,7 @@ fn run_lake(
         dir.join("summaries").display()
     );
     let mut per_severity: BTreeMap<Severity, usize> = BTreeMap::new();
-    for alert in alerting.alerts() {
+    for alert in &alerts {
         *per_severity.entry(alert.severity).or_default() += 1;
     }
     let detail: Vec<String> = per_severity
@@ -372,7 +371,7 @@ fn run_lake(
         .collect();
     eprintln!(
         "alerts: {} ({}), {} repeats held back, in {}",
-        alerting.alerts().len(),
+        alerts.len(),
         if detail.is_empty() {
             "none".to_string()
         } else {
@@ -391,7 +390,7 @@ fn write_ndjson<T: serde::Serialize>(path: &Path, items: &[T]) -> Result<()> {
         serde_json::to_writer(&mut out, item).context("serialising a summary")?;
         out.push(b'\n');
     }
-    write_atomically(path, &out)
+    Ok(write_atomically(path, &out)?)
 }
 
 #[cfg(test)]

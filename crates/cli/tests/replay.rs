@@ -4,8 +4,7 @@
 //! re-runs), and a backfill into moto_server's Firehose behind a proxy that
 //! throttles calls and fails entries (every line delivered once).
 
-#[path = "../../transform-lambda/tests/support/mod.rs"]
-mod support;
+use logwrangler_testkit::moto as support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};

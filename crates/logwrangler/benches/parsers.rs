@@ -131,7 +131,7 @@ fn parsers(c: &mut Criterion) {
                 let mut parser = parser.clone();
                 out.clear();
                 for line in &lines {
-                    if let Some(record) = parser.parse_line(black_box(line), &ctx) {
+                    if let Some(record) = parser.parse_line(black_box(line), &ctx).into_record() {
                         record.write_json(&mut out);
                         out.push(b'\n');
                     }

@@ -788,6 +788,7 @@ mod tests {
         };
         LineParser::default()
             .parse_line(line, &ctx)
+            .into_record()
             .expect("a record")
     }
 
@@ -973,6 +974,7 @@ mod tests {
         assert_eq!(source_of(&record), "/pexip/support");
         let unknown = LineParser::default()
             .parse_line("what is this", &EventContext::default())
+            .into_record()
             .unwrap();
         assert_eq!(source_of(&unknown), "unknown");
         let a = alert(&unknown, 0);

@@ -104,12 +104,12 @@ pub struct AppEvent {
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    /// The body is over the size limit: 413.
+    /// The body is over the size limit.
     TooLarge {
         /// The limit in bytes.
         limit: usize,
     },
-    /// The body or one of its events is not valid: 400.
+    /// The body or one of its events is not valid.
     Invalid {
         /// JSON path of the field at fault: `body`, `log_level`, `[3].log_level`.
         field: String,
@@ -126,11 +126,12 @@ impl ApiError {
         }
     }
 
-    /// The HTTP status: 413 or 400.
-    pub fn status(&self) -> u16 {
+    /// What kind of refusal this is, for the edge to map onto its protocol
+    /// (the HTTP status lives with the HTTP handler, not in the core).
+    pub fn kind(&self) -> ApiErrorKind {
         match self {
-            ApiError::TooLarge { .. } => 413,
-            ApiError::Invalid { .. } => 400,
+            ApiError::TooLarge { .. } => ApiErrorKind::TooLarge,
+            ApiError::Invalid { .. } => ApiErrorKind::Invalid,
         }
     }
 
@@ -145,6 +146,17 @@ impl ApiError {
             }
         }
     }
+}
+
+/// The kind of an [`ApiError`], without its details: what a caller branches on
+/// (the HTTP edge answers 413 for [`TooLarge`](ApiErrorKind::TooLarge) and 400
+/// for [`Invalid`](ApiErrorKind::Invalid)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiErrorKind {
+    /// The body is over the size limit.
+    TooLarge,
+    /// The body or one of its events is not valid.
+    Invalid,
 }
 
 impl fmt::Display for ApiError {
@@ -644,7 +656,7 @@ mod tests {
             "{message}"
         );
         let err = parse(&body).unwrap_err();
-        assert_eq!(err.status(), 400);
+        assert_eq!(err.kind(), ApiErrorKind::Invalid);
         let answer: Value = serde_json::from_str(&err.body_json()).unwrap();
         assert_eq!(answer["error"], "invalid_request");
         assert_eq!(answer["field"], "[2].log_level");
@@ -707,14 +719,14 @@ mod tests {
         let big = vec![b' '; limits.max_body_bytes + 1];
         let err = parse_body(&big, "r", NOW, &limits).unwrap_err();
         assert_eq!(err, ApiError::TooLarge { limit: 1_048_576 });
-        assert_eq!(err.status(), 413);
+        assert_eq!(err.kind(), ApiErrorKind::TooLarge);
         assert_eq!(
             err.body_json(),
             r#"{"error":"payload_too_large","limit":1048576}"#
         );
         // Exactly at the limit is read (and here refused for being blank, not large).
         let err = parse_body(&big[1..], "r", NOW, &limits).unwrap_err();
-        assert_eq!(err.status(), 400);
+        assert_eq!(err.kind(), ApiErrorKind::Invalid);
         let message = "m".repeat(limits.max_message_bytes);
         assert!(parse(&ev("").replace("\"hello\"", &json!(message).to_string())).is_ok());
         let (field, m) =
@@ -791,6 +803,7 @@ mod tests {
     fn through_parser(line: &str) -> crate::record::Record<'_> {
         LineParser::default()
             .parse_line(line, &EventContext::default())
+            .into_record()
             .expect("a record")
     }
 
@@ -857,7 +870,10 @@ mod tests {
             Err(err) => {
                 let answer: Value = serde_json::from_str(&err.body_json()).unwrap();
                 assert!(answer.is_object());
-                assert!(matches!(err.status(), 400 | 413));
+                assert!(matches!(
+                    err.kind(),
+                    ApiErrorKind::Invalid | ApiErrorKind::TooLarge
+                ));
             }
         }
     }

@@ -12,7 +12,7 @@
 //!
 //! let mut parser = LineParser::default();
 //! let line = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
-//! let record = parser.parse_line(line, &EventContext::default()).unwrap();
+//! let record = parser.parse_line(line, &EventContext::default()).into_record().unwrap();
 //! assert_eq!(record.log_type().as_str(), "vpc_flow");
 //! assert!(record.to_json().contains(r#""dstport":22"#));
 //! ```
@@ -22,8 +22,6 @@ pub mod app_api;
 pub mod detect;
 pub mod envelope;
 pub mod formats;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod parser;
 pub mod partition;
 pub mod pseudonym;
@@ -36,7 +34,7 @@ pub mod text;
 pub mod time;
 
 pub use detect::{ConfigError, SourceConfig};
-pub use parser::{EventContext, LineParser};
+pub use parser::{EventContext, Line, LineParser};
 pub use pseudonym::Pseudonymiser;
 pub use record::{LogType, Record, Severity};
 pub use severity::Rules;

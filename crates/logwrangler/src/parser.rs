@@ -43,6 +43,37 @@ pub struct EventContext<'a> {
     pub position: u64,
 }
 
+/// What one line turned out to be, as the parser saw it.
+///
+/// Callers that split a stream (the Firehose transform re-ingesting part of a
+/// Direct PUT record) must carry header lines with every part: only the parser
+/// knows which lines were headers, so it says so instead of callers guessing
+/// from prefixes.
+#[derive(Debug, Clone)]
+pub enum Line<'a> {
+    /// A header line of this log_type (CloudFront `#Fields`, Amplify CSV
+    /// header, VPC field list): it configured the parser for the lines after
+    /// it and produces no record.
+    Header(LogType),
+    /// A typed record (possibly `unparsed`).
+    Record(Record<'a>),
+}
+
+impl<'a> Line<'a> {
+    /// The record, or `None` for a header line: for callers that only want records.
+    pub fn into_record(self) -> Option<Record<'a>> {
+        match self {
+            Line::Record(record) => Some(record),
+            Line::Header(_) => None,
+        }
+    }
+
+    /// True when the line was a header.
+    pub fn is_header(&self) -> bool {
+        matches!(self, Line::Header(_))
+    }
+}
+
 /// Turns lines into typed records.
 #[derive(Debug, Clone)]
 pub struct LineParser {
@@ -103,9 +134,9 @@ impl LineParser {
         self
     }
 
-    /// Parses one event. Returns `None` for header lines, which configure the
-    /// parser for the lines after them and produce no record.
-    pub fn parse_line<'a>(&mut self, line: &'a str, ctx: &EventContext<'a>) -> Option<Record<'a>> {
+    /// Parses one event. Header lines configure the parser for the lines after
+    /// them and come back as [`Line::Header`], without a record.
+    pub fn parse_line<'a>(&mut self, line: &'a str, ctx: &EventContext<'a>) -> Line<'a> {
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
         let target = ctx.log_group.and_then(|g| self.config.resolve(g)).cloned();
@@ -118,32 +149,38 @@ impl LineParser {
             .or(self.header_type);
         let (log_type, result) = match wanted {
             Some(log_type) => match self.header(log_type, line) {
-                true => return None,
+                true => return Line::Header(log_type),
                 false => {
                     let forced = self.parse_as(log_type, line);
                     match (forced, self.forced.is_none()) {
                         // A mapped group may still carry other formats: try sniffing before giving up.
                         (Err(err), true) => match self.sniff_and_parse(line) {
-                            None => return None,
-                            Some((t, Ok(parsed))) => (t, Ok(parsed)),
-                            Some(_) => (log_type, Err(err)),
+                            Err(header) => return Line::Header(header),
+                            Ok((t, Ok(parsed))) => (t, Ok(parsed)),
+                            Ok(_) => (log_type, Err(err)),
                         },
                         (result, _) => (log_type, result),
                     }
                 }
             },
-            None => self.sniff_and_parse(line)?,
+            None => match self.sniff_and_parse(line) {
+                Ok(sniffed) => sniffed,
+                Err(header) => return Line::Header(header),
+            },
         };
-        Some(self.finish(log_type, result, line, ctx))
+        Line::Record(self.finish(log_type, result, line, ctx))
     }
 
-    /// Sniffs the line; `None` when it was a header.
-    fn sniff_and_parse<'a>(&mut self, line: &'a str) -> Option<(LogType, ParseResult<'a>)> {
-        Some(match detect::sniff(line) {
+    /// Sniffs the line; `Err(log_type)` when it was a header of that type.
+    fn sniff_and_parse<'a>(
+        &mut self,
+        line: &'a str,
+    ) -> Result<(LogType, ParseResult<'a>), LogType> {
+        Ok(match detect::sniff(line) {
             Sniffed::Header(log_type) => {
                 if self.header(log_type, line) {
                     self.header_type = Some(log_type);
-                    return None;
+                    return Err(log_type);
                 }
                 (
                     LogType::Unparsed,

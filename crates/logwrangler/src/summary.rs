@@ -332,14 +332,16 @@ mod tests {
             .iter()
             .enumerate()
             .filter_map(|(i, l)| {
-                let record = parser.parse_line(
-                    l,
-                    &EventContext {
-                        source: "t",
-                        position: i as u64,
-                        ..Default::default()
-                    },
-                )?;
+                let record = parser
+                    .parse_line(
+                        l,
+                        &EventContext {
+                            source: "t",
+                            position: i as u64,
+                            ..Default::default()
+                        },
+                    )
+                    .into_record()?;
                 leg_update(&record, record.envelope.severity)
             })
             .collect()

@@ -21,6 +21,7 @@ const PEERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/peers");
 fn parse(line: &str) -> Value {
     let record = LineParser::default()
         .parse_line(line, &EventContext::default())
+        .into_record()
         .expect("a record");
     record.to_value()
 }

@@ -38,6 +38,7 @@ fn feed<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<Option<Value>> {
         .map(|line| {
             parser
                 .parse_line(line, &EventContext::default())
+                .into_record()
                 .map(|r| r.to_value())
         })
         .collect()

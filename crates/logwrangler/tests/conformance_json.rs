@@ -30,6 +30,7 @@ use serde_json::{Value, json};
 fn parse(line: &str) -> Value {
     let record = LineParser::default()
         .parse_line(line, &EventContext::default())
+        .into_record()
         .expect("a record");
     let value = record.to_value();
     assert_schema_valid(&value);
@@ -57,6 +58,7 @@ fn parse_envelope(envelope: &Value) -> Vec<Value> {
             };
             parser
                 .parse_line(event["message"].as_str().unwrap(), &ctx)
+                .into_record()
                 .map(|r: Record<'_>| r.to_value())
         })
         .collect()
@@ -213,7 +215,11 @@ fn lambda_doc_text_lines() {
                     position: i as u64,
                     ..EventContext::default()
                 };
-                let v = parser.parse_line(line, &ctx).expect("a record").to_value();
+                let v = parser
+                    .parse_line(line, &ctx)
+                    .into_record()
+                    .expect("a record")
+                    .to_value();
                 assert_schema_valid(&v);
                 if ["START ", "END ", "REPORT "]
                     .iter()
@@ -324,6 +330,7 @@ fn lambda_doc_get_log_events_output() {
             };
             parser
                 .parse_line(e["message"].as_str().unwrap(), &ctx)
+                .into_record()
                 .unwrap()
                 .to_value()
         })
@@ -437,6 +444,7 @@ fn lambda_doc_platform_json_events() {
                 ..EventContext::default()
             },
         )
+        .into_record()
         .unwrap()
         .to_value();
     assert_eq!(v["log_type"], "unparsed");
@@ -621,6 +629,7 @@ fn lambda_timeouts_are_errors() {
                 ..EventContext::default()
             },
         )
+        .into_record()
         .unwrap()
         .to_value();
     assert_lambda(

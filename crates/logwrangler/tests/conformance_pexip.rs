@@ -47,6 +47,7 @@ fn parse(line: &str) -> Value {
     };
     parser
         .parse_line(line, &ctx)
+        .into_record()
         .expect("a record, not a header")
         .to_value()
 }
@@ -56,6 +57,7 @@ fn parse_as_web(line: &str) -> Value {
     let mut parser = LineParser::default().force_type(LogType::PexipWeb);
     parser
         .parse_line(line, &EventContext::default())
+        .into_record()
         .expect("a record")
         .to_value()
 }

@@ -167,7 +167,7 @@ fn every_vpc_line_of_the_aws_docs() {
             position: position as u64,
             ..EventContext::default()
         };
-        let record = parser.parse_line(line, &ctx);
+        let record = parser.parse_line(line, &ctx).into_record();
         if let Some(format) = Format::from_header(line) {
             header = line
                 .split_whitespace()
@@ -292,10 +292,13 @@ fn the_nat_gateway_example_with_its_header_as_format() {
         ..EventContext::default()
     };
     assert!(
-        parser.parse_line(lines[at], &ctx).is_none(),
+        parser.parse_line(lines[at], &ctx).into_record().is_none(),
         "header consumed"
     );
-    let record = parser.parse_line(lines[at + 1], &ctx).unwrap();
+    let record = parser
+        .parse_line(lines[at + 1], &ctx)
+        .into_record()
+        .unwrap();
     assert_eq!(record.log_type(), LogType::VpcFlow);
     let v = record.to_value();
     assert_eq!(
@@ -312,8 +315,12 @@ fn the_nat_gateway_example_with_its_header_as_format() {
 fn spot_checks_of_documented_values() {
     let mut parser = LineParser::default();
     let ctx = EventContext::default();
-    let json =
-        |parser: &mut LineParser, line: &str| parser.parse_line(line, &ctx).map(|r| r.to_value());
+    let json = |parser: &mut LineParser, line: &str| {
+        parser
+            .parse_line(line, &ctx)
+            .into_record()
+            .map(|r| r.to_value())
+    };
     let v = json(&mut parser, "2 123456789010 eni-1235b8ca123456789 2001:db8:1234:a100:8d6e:3477:df66:f105 2001:db8:1234:a102:3304:8879:34cf:4071 34892 22 6 54 8855 1477913708 1477913820 ACCEPT OK").unwrap();
     assert_eq!(v["log_type"], "vpc_flow");
     assert_eq!(v["srcaddr"], "2001:db8:1234:a100:8d6e:3477:df66:f105");
@@ -400,11 +407,13 @@ fn the_cloudwatch_export_with_iso_prefix() {
                 ..EventContext::default()
             },
         )
+        .into_record()
         .unwrap();
     assert_eq!(record.log_type(), LogType::VpcFlow);
     assert_eq!(record.to_value()["timestamp"], "2018-09-22T20:28:14.000Z");
     let sniffed = LineParser::default()
         .parse_line(accept, &EventContext::default())
+        .into_record()
         .unwrap();
     assert!(
         matches!(sniffed.log_type(), LogType::VpcFlow | LogType::Unparsed),
@@ -421,14 +430,16 @@ fn otel_s3_file_with_header() {
         .lines()
         .enumerate()
         .filter_map(|(i, line)| {
-            parser.parse_line(
-                line,
-                &EventContext {
-                    source: "vpc_valid_vpc_flow_log.log",
-                    position: i as u64,
-                    ..EventContext::default()
-                },
-            )
+            parser
+                .parse_line(
+                    line,
+                    &EventContext {
+                        source: "vpc_valid_vpc_flow_log.log",
+                        position: i as u64,
+                        ..EventContext::default()
+                    },
+                )
+                .into_record()
         })
         .collect();
     assert_eq!(records.len(), 1, "the header line gives no record");
@@ -474,6 +485,7 @@ fn parse_envelope(parser: &mut LineParser, envelope: &Value) -> Vec<Value> {
             };
             parser
                 .parse_line(event["message"].as_str().unwrap(), &ctx)
+                .into_record()
                 .map(|r| r.to_value())
         })
         .collect()
@@ -572,7 +584,11 @@ fn account_id_is_written_once() {
         ..EventContext::default()
     };
     let line = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
-    let json = parser.parse_line(line, &ctx).unwrap().to_json();
+    let json = parser
+        .parse_line(line, &ctx)
+        .into_record()
+        .unwrap()
+        .to_json();
     assert_eq!(json.matches("\"account_id\":").count(), 1, "{json}");
     assert!(
         json.contains("\"account_id\":\"123456789010\""),
@@ -583,10 +599,12 @@ fn account_id_is_written_once() {
     assert!(
         parser
             .parse_line("version interface-id srcaddr", &ctx)
+            .into_record()
             .is_none()
     );
     let json = parser
         .parse_line("2 eni-1 10.0.0.1", &ctx)
+        .into_record()
         .unwrap()
         .to_json();
     assert!(json.contains("\"account_id\":\"999999999999\""), "{json}");

@@ -127,7 +127,10 @@ fn parse_all(parser: &LineParser, source: &str, text: &str) -> Vec<Value> {
                 received_ms: Some(1_772_446_000_000),
                 ..EventContext::default()
             };
-            parser.parse_line(line, &ctx).map(|r| r.to_value())
+            parser
+                .parse_line(line, &ctx)
+                .into_record()
+                .map(|r| r.to_value())
         })
         .collect()
 }
@@ -366,7 +369,7 @@ fn pseudonymised_records_keep_their_schema_and_a_second_pass_changes_nothing() {
                 position: i as u64,
                 ..EventContext::default()
             };
-            let Some(mut record) = clone.parse_line(line, &ctx) else {
+            let Some(mut record) = clone.parse_line(line, &ctx).into_record() else {
                 continue;
             };
             let once = record.to_value();
@@ -387,7 +390,11 @@ fn event_ids_derived_from_content_are_keyed_and_cloudwatch_ids_kept() {
             event_id,
             ..EventContext::default()
         };
-        parser.parse_line(&line, &ctx).unwrap().to_value()
+        parser
+            .parse_line(&line, &ctx)
+            .into_record()
+            .unwrap()
+            .to_value()
     };
     let mut clear = LineParser::default();
     let mut keyed = LineParser::default().with_pseudonymiser(Some(pseudonymiser()));
@@ -475,7 +482,7 @@ fn summaries_from_pseudonymised_records_count_the_same_people() {
                     position: i as u64,
                     ..EventContext::default()
                 };
-                parser.parse_line(line, &ctx)
+                parser.parse_line(line, &ctx).into_record()
             })
             .collect()
     };
@@ -524,7 +531,10 @@ fn alerts_carry_tokens_only() {
     let rules = Arc::new(Rules::default());
     let mut parser = LineParser::new(Arc::new(SourceConfig::default()), rules.clone())
         .with_pseudonymiser(Some(pseudonymiser()));
-    let record = parser.parse_line(line, &EventContext::default()).unwrap();
+    let record = parser
+        .parse_line(line, &EventContext::default())
+        .into_record()
+        .unwrap();
     let classification = rules.classify(&record);
     assert_eq!(classification.rule, Some("pexip-abnormal-disconnect"));
     let alert = build_alert(&record, &classification, 0, &QueryHint::default());

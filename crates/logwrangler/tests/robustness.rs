@@ -29,7 +29,7 @@ fn check(parser: &mut LineParser, line: &str) {
         received_ms: Some(1_700_000_000_000),
         ..Default::default()
     };
-    if let Some(record) = parser.parse_line(line, &ctx) {
+    if let Some(record) = parser.parse_line(line, &ctx).into_record() {
         let json = record.to_json();
         let value: serde_json::Value = serde_json::from_str(&json).expect("records are valid JSON");
         if record.log_type() == LogType::Unparsed {
@@ -103,6 +103,7 @@ fn unmangled_samples_parse_to_their_type() {
         .map(|line| {
             parser
                 .parse_line(line, &ctx)
+                .into_record()
                 .map(|r| r.log_type().to_string())
         })
         .collect();

@@ -6,8 +6,6 @@
 //! re-ingest what must go back into the stream, and answer every record.
 
 pub mod config;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod metrics;
 pub mod processor;
 pub mod reingest;

@@ -20,7 +20,7 @@ use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use logwrangler::envelope::{self, CloudWatchEnvelope, DecodeError, LogEvent, Payload};
 use logwrangler::parser::derived_event_id;
 use logwrangler::partition::PartitionKey;
-use logwrangler::{EventContext, LineParser, LogType};
+use logwrangler::{EventContext, Line, LineParser, LogType};
 use serde::{Deserialize, Serialize};
 
 /// Lambda's synchronous response limit.
@@ -145,8 +145,11 @@ pub struct Plan {
 /// A decoded record: its events (owned or borrowed) and their source context.
 struct Decoded<'a> {
     envelope: Option<CloudWatchEnvelope<'a>>,
-    /// Direct PUT lines, with header lines remembered for splitting.
+    /// Direct PUT lines.
     direct: Vec<&'a [u8]>,
+    /// Indexes of the Direct PUT lines the parser reported as headers: they
+    /// travel with every re-ingested part, so each part parses as the whole did.
+    headers: Vec<usize>,
     generation: u32,
 }
 
@@ -164,10 +167,12 @@ fn decode_payload(data: &[u8]) -> Result<Decoded<'_>, DecodeError> {
             generation: env.logwrangler_reingest.unwrap_or(0),
             envelope: Some(env),
             direct: Vec::new(),
+            headers: Vec::new(),
         },
         Payload::Direct(bytes) => Decoded {
             envelope: None,
             direct: envelope::direct_lines(bytes).collect(),
+            headers: Vec::new(),
             generation: 0,
         },
     })
@@ -266,7 +271,7 @@ fn plan_record(
         Err(err) => return failed(&record.record_id, err.to_string()),
     };
     stats.bytes_in += data.len();
-    let decoded = match decode_payload(&data) {
+    let mut decoded = match decode_payload(&data) {
         Ok(decoded)
             if decoded
                 .envelope
@@ -284,7 +289,8 @@ fn plan_record(
         Ok(decoded) => decoded,
         Err(err) => return failed(&record.record_id, err.to_string()),
     };
-    let groups = transform_events(&decoded, record, parser, limits, stats);
+    let (groups, headers) = transform_events(&decoded, record, parser, limits, stats);
+    decoded.headers = headers;
     let mut groups = groups.into_iter();
     let Some(first) = groups.next() else {
         return RecordPlan {
@@ -333,16 +339,17 @@ fn plan_record(
 }
 
 /// Parses every event of a record and groups the typed lines by partition, in
-/// order of first appearance.
+/// order of first appearance; also returns the indexes of the header lines.
 fn transform_events(
     decoded: &Decoded<'_>,
     record: &InputRecord,
     parser: &LineParser,
     limits: &Limits,
     stats: &mut Stats,
-) -> Vec<Group> {
+) -> (Vec<Group>, Vec<usize>) {
     let mut parser = parser.clone();
     let mut groups: Vec<Group> = Vec::new();
+    let mut headers: Vec<usize> = Vec::new();
     // The first partition usually gets every event: size its buffer for all of
     // them so it is not copied over and over while it grows.
     let mut first_capacity = Some(typed_size_estimate(decoded));
@@ -351,8 +358,12 @@ fn transform_events(
         if truncated {
             stats.truncated_lines += 1;
         }
-        let Some(mut typed) = parser.parse_line(line, ctx) else {
-            return;
+        let mut typed = match parser.parse_line(line, ctx) {
+            Line::Record(typed) => typed,
+            Line::Header(_) => {
+                headers.push(index);
+                return;
+            }
         };
         typed.envelope.truncated = truncated;
         stats.events_in += 1;
@@ -410,7 +421,7 @@ fn transform_events(
             }
         }
     }
-    groups
+    (groups, headers)
 }
 
 /// About how many bytes of typed JSON a record's events become (the envelope
@@ -496,11 +507,10 @@ fn encode_envelope(
         None => {
             // Header lines (CloudFront `#Fields`, VPC field lists) travel with every part.
             let headers = decoded
-                .direct
+                .headers
                 .iter()
-                .enumerate()
-                .filter(|(i, line)| is_header_line(line) && !events.contains(i))
-                .map(|(i, _)| i);
+                .copied()
+                .filter(|i| !events.contains(i));
             let chosen: Vec<usize> = headers.chain(events.iter().copied()).collect();
             CloudWatchEnvelope {
                 message_type: "DATA_MESSAGE".into(),
@@ -558,10 +568,6 @@ fn gzip_fast(data: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&crc.sum().to_le_bytes());
     out.extend_from_slice(&(data.len() as u32).to_le_bytes());
     out
-}
-
-fn is_header_line(line: &[u8]) -> bool {
-    line.starts_with(b"#") || line.starts_with(b"version ") || line.starts_with(b"date,time,")
 }
 
 /// Appends the JSON of one response entry to `out`, exactly as serde_json

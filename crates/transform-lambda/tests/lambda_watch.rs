@@ -2,7 +2,7 @@
 //! `cargo lambda watch` on 127.0.0.1, invoked over the Lambda Invoke HTTP API
 //! with the AWS blueprint's test event and with a bad configuration.
 
-mod support;
+use logwrangler_testkit::moto as support;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

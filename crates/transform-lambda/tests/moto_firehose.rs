@@ -3,7 +3,7 @@
 //! throttles whole calls and fails single entries: every re-ingested record
 //! lands in the stream's S3 bucket exactly once.
 
-mod support;
+use logwrangler_testkit::moto as support;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

@@ -3,7 +3,7 @@
 //! the cold-start path of both Lambdas ([`Config::load`]), then a Firehose
 //! request whose output carries tokens instead of the participant's data.
 
-mod support;
+use logwrangler_testkit::moto as support;
 
 use std::collections::HashMap;
 

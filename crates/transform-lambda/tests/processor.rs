@@ -368,6 +368,63 @@ async fn mixed_partitions_are_split_and_the_rest_reingested() {
     assert_eq!(ids, ["alb", "h2"].into_iter().map(String::from).collect());
 }
 
+/// A Direct PUT record that opens with a VPC custom-format header (a field
+/// list without `version`, which no prefix gives away) and whose lines fall into
+/// two hours: the re-ingested half must travel with the header the parser saw,
+/// or its lines come back `unparsed` on the second pass.
+#[tokio::test]
+async fn a_vpc_header_travels_with_the_reingested_half_of_a_direct_put_record() {
+    let header = "interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+    let flow = |start: i64| {
+        format!(
+            "eni-0a1b2c3d 10.0.0.1 10.0.0.2 443 50000 6 10 840 {start} {} ACCEPT OK",
+            start + 30
+        )
+    };
+    // 2025-11-24 15:30 and 16:01 UTC.
+    let lines = [
+        header.to_string(),
+        flow(1_763_998_200),
+        flow(1_764_000_060),
+        flow(1_763_998_260),
+        flow(1_764_000_120),
+    ];
+    let req = request(vec![record("vpc", (lines.join("\n") + "\n").as_bytes())]);
+    let sink = MemoryStream::default();
+    let (response, report) = run(&req, &sink).await;
+    assert_one_answer_each(&req, &response);
+    assert_eq!(report.reingested_records, 1);
+    let mut types: Vec<String> = lines_of_ok(&response);
+    let accepted = sink.accepted.lock().unwrap().clone();
+    let second = request(
+        accepted
+            .iter()
+            .enumerate()
+            .map(|(i, p)| record(&format!("re-{i}"), p))
+            .collect(),
+    );
+    let again = MemoryStream::default();
+    let (response, report) = run(&second, &again).await;
+    assert_eq!(report.reingested_records, 0);
+    types.extend(lines_of_ok(&response));
+    assert_eq!(
+        types, ["vpc_flow"; 4],
+        "every flow line typed, none unparsed"
+    );
+}
+
+/// The log_type of every typed line in the response's `Ok` entries.
+fn lines_of_ok(response: &Value) -> Vec<String> {
+    response["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["result"] == "Ok")
+        .flat_map(lines)
+        .map(|l| l["log_type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn failed_reingest_turns_the_record_into_processing_failed() {
     let events = vec![

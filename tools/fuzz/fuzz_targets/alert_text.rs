@@ -1,5 +1,5 @@
 //! Fuzz target: text through the alert sanitisers, and an alert built from it parsed as a line. The
-//! invariants are those of `logwrangler::fuzzing::check_alert_text`; the stable corpus replay runs
+//! invariants are those of `logwrangler_testkit::check_alert_text`; the stable corpus replay runs
 //! the same check.
 
 #![no_main]
@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(violation) = logwrangler::fuzzing::check_alert_text(data) {
+    if let Err(violation) = logwrangler_testkit::check_alert_text(data) {
         panic!("{violation}");
     }
 });

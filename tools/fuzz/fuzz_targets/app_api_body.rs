@@ -1,5 +1,5 @@
 //! Fuzz target: an app log API request body, the first byte choosing the limits. The invariants are
-//! those of `logwrangler::fuzzing::check_app_api_body`; the stable corpus replay runs the same
+//! those of `logwrangler_testkit::check_app_api_body`; the stable corpus replay runs the same
 //! check.
 
 #![no_main]
@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(violation) = logwrangler::fuzzing::check_app_api_body(data) {
+    if let Err(violation) = logwrangler_testkit::check_app_api_body(data) {
         panic!("{violation}");
     }
 });

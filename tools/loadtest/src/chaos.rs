@@ -30,11 +30,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use clap::Args;
 use serde::Serialize;
 
-use crate::alerting::{LAKE_FILTER, LOCAL_ACCOUNT};
-use crate::firehose::{
+use firehose_sim::{
     ClockMode, Faults, InProcess, LakeDir, Processor, Schedule, SimConfig, SimReport, Simulator,
 };
-use crate::generate::{self, DayConfig, LogBatch, LogEvent};
+use local_stack::alerting::{LAKE_FILTER, LOCAL_ACCOUNT};
+use logwrangler_generator::{self as generate, DayConfig, LogBatch, LogEvent};
 
 /// Options of `loadtest chaos`.
 #[derive(Debug, Clone, Args)]

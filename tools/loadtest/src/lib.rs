@@ -1,15 +1,11 @@
-//! The test bench of logwrangler (design section 9): a seeded traffic
-//! generator that knows its ground truth, a Firehose simulator that drives the
-//! real transform Lambda and writes the S3 layout the stack deploys, and the
-//! local stack (moto_server, `cargo lambda watch`) they run against.
+//! The load tests and benchmarks of logwrangler (design section 9): the
+//! zero-loss proof under faults ([`chaos`]), the sustained load run
+//! ([`soak`]) and the performance figures ([`bench`]), behind the `loadtest`
+//! command, which also dispatches `demo` (in `local-stack`) and `generate`
+//! (in `logwrangler-generator`).
+//!
+//! Development tooling, not shipped.
 
-pub mod alerting;
 pub mod bench;
 pub mod chaos;
-pub mod demo;
-pub mod files;
-pub mod firehose;
-pub mod generate;
-pub mod local;
 pub mod soak;
-pub mod stack;

@@ -10,9 +10,9 @@ use clap::{Parser, Subcommand};
 
 use loadtest::bench::{self, BenchArgs};
 use loadtest::chaos::{self, ChaosArgs};
-use loadtest::demo::{self, DemoArgs};
-use loadtest::generate::{self, DayConfig};
 use loadtest::soak::{self, SoakArgs};
+use local_stack::demo::{self, DemoArgs};
+use logwrangler_generator::{self as generate, DayConfig};
 
 #[derive(Parser)]
 #[command(

@@ -17,11 +17,9 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::Serialize;
 
-use crate::alerting::{LAKE_FILTER, LOCAL_ACCOUNT};
-use crate::firehose::{
-    ClockMode, InProcess, InvokeError, LakeDir, Processor, SimConfig, Simulator,
-};
-use crate::generate::{self, DayConfig, LogBatch};
+use firehose_sim::{ClockMode, InProcess, InvokeError, LakeDir, Processor, SimConfig, Simulator};
+use local_stack::alerting::{LAKE_FILTER, LOCAL_ACCOUNT};
+use logwrangler_generator::{self as generate, DayConfig, LogBatch};
 
 /// Options of `loadtest soak`.
 #[derive(Debug, Clone, Args)]

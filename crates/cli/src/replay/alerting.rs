@@ -1,30 +1,31 @@
-//! What the alerting Lambda would have made of the replayed events, computed
-//! in memory with the same pure core: conference sessions and call legs
-//! (`summary::leg_update`, `LegFacts::merge`, `summarise`) and the alerts it
-//! would publish (`Rules::classify`, `alert::fingerprint`, `alert::build_alert`).
+//! What the alerting Lambda would have made of the replayed events: the
+//! Lambda's own service ([`alerting_lambda::Alerting`]) over an in-memory
+//! store and notifier, so the conference sessions, call legs and alerts (with
+//! their dedupe) are the ones the deployed Lambda would store and publish.
 //!
-//! It mirrors the Lambda step by step:
+//! What is left here is what the Lambda's surroundings do:
 //! - it only sees the events subscription filter #2 delivers
 //!   ([`ALERTING_FILTER_PATTERN`](logwrangler::subscription::ALERTING_FILTER_PATTERN));
-//! - legs are keyed by session and leg id and merged in arrival order (the
-//!   store's `if_not_exists` fills are [`LegFacts::merge`]); a call's worst
-//!   quality is the highest `Now` seen for its call id, whenever it arrived;
-//! - sessions are recomputed from all their legs;
-//! - alerts at or above the minimum severity are deduplicated like the
-//!   store's claim: the first event of a fingerprint publishes and opens the
-//!   rule's dedupe window, repeats inside the window are held back and counted
-//!   (by event id, so the same event twice counts once), and the next alert
-//!   after the window reports how many were held back.
+//! - events are taken in input order, as the Lambda takes them in delivery
+//!   order, each as a delivery of its own (sessions are computed from all
+//!   their legs when read, so that changes nothing);
+//! - the report: each alert with what dedupe did around it.
 //!
-//! Events are taken in input order, as the Lambda takes them in delivery order.
+//! Replay is synchronous and the service is async (its Lambda stores wait on
+//! the network). The in-memory store and notifier never wait, so each record
+//! is driven to completion on a current-thread runtime with `block_on`: no
+//! threads, no timers, and the same code path as the Lambda.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use logwrangler::alert::{QueryHint, build_alert, fingerprint};
+use alerting_lambda::Alerting as Service;
+use alerting_lambda::dedupe::Window;
+use alerting_lambda::notify::MemoryNotifier;
+use alerting_lambda::store::MemoryStore;
+use anyhow::{Context, Result};
 use logwrangler::subscription::TermPattern;
-use logwrangler::summary::{LegFacts, LegUpdate, QUALITY_NAMES, leg_update, summarise};
-use logwrangler::time::{Millis, iso_string};
+use logwrangler::time::iso_string;
 use logwrangler::{Record, Rules, Severity};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -58,196 +59,102 @@ pub struct AlertLine {
     pub body: String,
 }
 
-/// The dedupe state of one fingerprint (the store's `ALERT#<fingerprint>` item).
-struct Window {
-    until: Millis,
-    event_id: String,
-    held_back: BTreeSet<String>,
-    alert: usize,
-}
-
 /// The alerting Lambda's view of a replay.
 pub struct Alerting {
-    rules: Arc<Rules>,
-    min_severity: Severity,
+    service: Service<MemoryStore, MemoryNotifier>,
     filter: TermPattern,
-    hint: QueryHint,
-    legs: BTreeMap<(String, String), LegFacts>,
-    sessions: BTreeSet<(String, String)>,
-    worst_quality: BTreeMap<String, i64>,
-    windows: HashMap<String, Window>,
-    alerts: Vec<AlertLine>,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Alerting {
     /// Alerts records at or above `min_severity`, classified by `rules`.
-    pub fn new(rules: Arc<Rules>, min_severity: Severity) -> Self {
-        Alerting {
-            rules,
-            min_severity,
+    pub fn new(rules: Arc<Rules>, min_severity: Severity) -> Result<Self> {
+        Ok(Alerting {
+            service: Service::with_rules(
+                rules,
+                min_severity,
+                MemoryStore::new(),
+                MemoryNotifier::new(),
+            ),
             filter: TermPattern::alerting(),
-            hint: QueryHint::default(),
-            legs: BTreeMap::new(),
-            sessions: BTreeSet::new(),
-            worst_quality: BTreeMap::new(),
-            windows: HashMap::new(),
-            alerts: Vec::new(),
-        }
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .context("starting the runtime of the alerting view")?,
+        })
     }
 
     /// Takes one event: `message` is the log event as CloudWatch would hold
     /// it (the filter is evaluated on it), `record` its typed record.
-    pub fn observe(&mut self, message: &str, record: &Record<'_>) {
+    pub fn observe(&self, message: &str, record: &Record<'_>) -> Result<()> {
         if !self.filter.matches(message) {
-            return;
+            return Ok(());
         }
-        match leg_update(record, record.envelope.severity) {
-            Some(LegUpdate::Leg(facts)) => {
-                self.sessions
-                    .insert((facts.conference.clone(), facts.session_id.clone()));
-                self.legs
-                    .entry((facts.session_id.clone(), facts.leg_id.clone()))
-                    .and_modify(|leg| leg.merge(&facts))
-                    .or_insert_with(|| *facts);
-            }
-            Some(LegUpdate::Quality {
-                call_id, quality, ..
-            }) => {
-                let worst = self.worst_quality.entry(call_id).or_insert(quality);
-                *worst = (*worst).max(quality);
-            }
-            None => {}
-        }
-        self.route(record);
+        self.runtime
+            .block_on(self.service.handle_record(record))
+            .map_err(|e| anyhow::anyhow!("alerting: {e}"))?;
+        Ok(())
     }
 
-    fn route(&mut self, record: &Record<'_>) {
-        if record.envelope.severity < self.min_severity {
-            return;
-        }
-        let classification = self.rules.classify(record);
-        let print = fingerprint(record);
-        let time = record.envelope.timestamp;
-        let event_id = record.envelope.event_id.as_ref();
-        let window_ms = i64::try_from(classification.dedupe_window.as_millis()).unwrap_or(i64::MAX);
-        let suppressed = match self.windows.get_mut(&print) {
-            Some(open) if open.until > time => {
-                if open.event_id != event_id && open.held_back.insert(event_id.to_owned()) {
-                    self.alerts[open.alert].held_back_in_window = open.held_back.len() as u64;
+    /// The alerts that would have been published, in order, each with the
+    /// dedupe window it opened.
+    pub fn alerts(&self) -> Vec<AlertLine> {
+        let windows = self.service.store().windows();
+        let opened: HashMap<(&str, &str), &Window> = windows
+            .iter()
+            .map(|(print, w)| ((print.as_str(), w.event_id.as_str()), w))
+            .collect();
+        self.service
+            .notifier()
+            .alerts()
+            .into_iter()
+            .map(|alert| {
+                let (start, held, repeats) = opened
+                    .get(&(alert.fingerprint.as_str(), alert.event_id.as_str()))
+                    .map(|w| (w.start, w.held, w.repeats.len() as u64))
+                    .expect("every alert published opened its window");
+                AlertLine {
+                    time: iso_string(start),
+                    severity: alert.severity,
+                    subject: alert.subject,
+                    fingerprint: alert.fingerprint,
+                    rule: alert.rule,
+                    dedupe_window_s: alert.dedupe_window.as_secs(),
+                    event_id: alert.event_id,
+                    log_type: alert.attributes.log_type,
+                    source: alert.attributes.source,
+                    suppressed_since_last: held,
+                    held_back_in_window: repeats,
+                    body: alert.body,
                 }
-                return;
-            }
-            Some(closed) => closed.held_back.len() as u64,
-            None => 0,
-        };
-        let alert = build_alert(record, &classification, suppressed, &self.hint);
-        self.windows.insert(
-            print,
-            Window {
-                until: time.saturating_add(window_ms),
-                event_id: event_id.to_owned(),
-                held_back: BTreeSet::new(),
-                alert: self.alerts.len(),
-            },
-        );
-        self.alerts.push(AlertLine {
-            time: iso_string(time),
-            severity: alert.severity,
-            subject: alert.subject,
-            fingerprint: alert.fingerprint,
-            rule: alert.rule,
-            dedupe_window_s: alert.dedupe_window.as_secs(),
-            event_id: alert.event_id,
-            log_type: alert.attributes.log_type,
-            source: alert.attributes.source,
-            suppressed_since_last: suppressed,
-            held_back_in_window: 0,
-            body: alert.body,
-        });
-    }
-
-    /// The alerts that would have been published, in order.
-    pub fn alerts(&self) -> &[AlertLine] {
-        &self.alerts
+            })
+            .collect()
     }
 
     /// Repeats held back in total.
     pub fn held_back(&self) -> u64 {
-        self.alerts.iter().map(|a| a.held_back_in_window).sum()
+        let windows = self.service.store().windows();
+        windows.iter().map(|(_, w)| w.repeats.len() as u64).sum()
     }
 
-    /// One JSON object per call leg, sorted by session and leg id: the leg's
-    /// facts, its worst quality and the join/leave times in ISO form (the
-    /// fields of the store's leg items).
+    /// One JSON object per call leg (see [`MemoryStore::calls`]).
     pub fn calls(&self) -> Vec<Map<String, Value>> {
-        self.legs
-            .values()
-            .map(|leg| {
-                let mut item = object(leg);
-                let worst = leg
-                    .call_id
-                    .as_ref()
-                    .and_then(|id| self.worst_quality.get(id));
-                if let Some(&quality) = worst {
-                    item.insert("worst_quality".into(), quality.into());
-                    let name = usize::try_from(quality)
-                        .ok()
-                        .and_then(|q| QUALITY_NAMES.get(q))
-                        .copied()
-                        .unwrap_or("unknown");
-                    item.insert("worst_quality_name".into(), name.into());
-                }
-                insert_time(&mut item, "joined", leg.joined_ms);
-                insert_time(&mut item, "left", leg.left_ms);
-                item
-            })
-            .collect()
+        self.service.store().calls()
     }
 
     /// Calls seen.
     pub fn call_count(&self) -> usize {
-        self.legs.len()
+        self.service.store().call_count()
     }
 
-    /// One `SessionSummary` per session (sorted by conference and session
-    /// id), with `start` and `end` in ISO form as the store's session items.
+    /// One session summary per session (see [`MemoryStore::sessions`]).
     pub fn sessions(&self) -> Vec<Map<String, Value>> {
-        self.sessions
-            .iter()
-            .map(|(conference, session_id)| {
-                let legs: Vec<LegFacts> = self
-                    .legs
-                    .range((session_id.clone(), String::new())..)
-                    .take_while(|((session, _), _)| session == session_id)
-                    .map(|(_, leg)| leg.clone())
-                    .collect();
-                let summary = summarise(conference, session_id, &legs);
-                let mut item = object(&summary);
-                insert_time(&mut item, "start", summary.start_ms);
-                insert_time(&mut item, "end", summary.end_ms);
-                item
-            })
-            .collect()
+        self.service.store().sessions()
     }
 
     /// Sessions seen.
     pub fn session_count(&self) -> usize {
-        self.sessions.len()
+        self.service.store().session_count()
     }
-}
-
-fn object(value: &impl Serialize) -> Map<String, Value> {
-    match serde_json::to_value(value) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    }
-}
-
-fn insert_time(item: &mut Map<String, Value>, name: &str, time: Option<Millis>) {
-    item.insert(
-        name.into(),
-        time.map_or(Value::Null, |t| Value::String(iso_string(t))),
-    );
 }
 
 #[cfg(test)]
@@ -271,14 +178,14 @@ mod tests {
                 position: i as u64,
                 ..EventContext::default()
             };
-            let record = parser.parse_line(text, &ctx).unwrap();
-            alerting.observe(text, &record);
+            let record = parser.parse_line(text, &ctx).into_record().unwrap();
+            alerting.observe(text, &record).unwrap();
         }
     }
 
     #[test]
     fn legs_merge_and_sessions_summarise_with_the_worst_quality() {
-        let mut alerting = Alerting::new(Arc::default(), Severity::Warning);
+        let mut alerting = Alerting::new(Arc::default(), Severity::Warning).unwrap();
         let conference = "administrator.conference";
         feed(
             &mut alerting,
@@ -345,7 +252,7 @@ mod tests {
 
     #[test]
     fn repeats_inside_the_window_are_held_back_and_reported_next() {
-        let mut alerting = Alerting::new(Arc::default(), Severity::Warning);
+        let mut alerting = Alerting::new(Arc::default(), Severity::Warning).unwrap();
         let lost = |time: &str| {
             line(
                 time,
@@ -359,7 +266,10 @@ mod tests {
         let window = {
             let mut parser = LineParser::default();
             let text = lost("10:00:00");
-            let record = parser.parse_line(&text, &EventContext::default()).unwrap();
+            let record = parser
+                .parse_line(&text, &EventContext::default())
+                .into_record()
+                .unwrap();
             Rules::default().classify(&record).dedupe_window.as_secs() as i64
         };
         let after = |s: i64| {
@@ -396,10 +306,10 @@ mod tests {
             "Irregular pulse",
             "",
         );
-        let mut strict = Alerting::new(Arc::default(), Severity::Error);
+        let mut strict = Alerting::new(Arc::default(), Severity::Error).unwrap();
         feed(&mut strict, std::slice::from_ref(&warning));
         assert!(strict.alerts().is_empty());
-        let mut loose = Alerting::new(Arc::default(), Severity::Warning);
+        let mut loose = Alerting::new(Arc::default(), Severity::Warning).unwrap();
         feed(&mut loose, &[warning]);
         assert_eq!(loose.alerts().len(), 1);
         assert_eq!(loose.alerts()[0].severity, Severity::Warning);

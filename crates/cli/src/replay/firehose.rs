@@ -51,7 +51,7 @@ use transform_lambda::reingest::{
 };
 
 use super::Parsing;
-use super::input::{self, Content, Input, Lines};
+use logwrangler_files::input::{self, Content, Input, Lines};
 
 /// Largest envelope JSON before gzip. Even incompressible data grows by well
 /// under 1% in gzip, so the record stays below [`FIREHOSE_RECORD_LIMIT`].
@@ -99,7 +99,7 @@ fn first_time(input: &Input, parsing: &Parsing) -> Result<Option<Millis>> {
                     position,
                     ..EventContext::default()
                 };
-                if let Some(record) = parser.parse_line(line, &ctx) {
+                if let Some(record) = parser.parse_line(line, &ctx).into_record() {
                     return Ok(Some(record.envelope.partition_time));
                 }
             }
@@ -609,6 +609,7 @@ async fn send_input<S: RecordSink>(
                 // The local parse only tells the event time, and headers (no record).
                 let time = parser
                     .parse_line(line, &ctx)
+                    .into_record()
                     .map(|record| record.envelope.partition_time);
                 let header = time.is_none();
                 last_time = time.unwrap_or(last_time);

@@ -197,7 +197,7 @@ mod tests {
         ];
         let mut checked = 0;
         for line in lines.iter().flat_map(|text| text.lines()) {
-            let Some(record) = LineParser::default().parse_line(line, &ctx) else {
+            let Some(record) = LineParser::default().parse_line(line, &ctx).into_record() else {
                 continue;
             };
             let Value::Object(whole) = record.to_value() else {

@@ -2,7 +2,7 @@
 //! (one gzip'd subscription envelope per Firehose record) packed into Firehose
 //! transformation requests the way the deployed stream sizes them.
 //!
-//! Deliveries come from the seeded day generator ([`crate::generate`]) when it
+//! Deliveries come from the seeded day generator ([`logwrangler_generator`]) when it
 //! has any, else from the repository's fixtures replicated with their numbers
 //! varied (so gzip sees realistic redundancy, not the same line ten thousand
 //! times). The transform, the floor and the parser comparisons all read the
@@ -232,10 +232,10 @@ pub fn records(deliveries: &[Delivery]) -> Vec<Record> {
 /// first event under `config` (a log group carries one format, the odd Lambda
 /// runtime line aside).
 pub fn generator_deliveries(scale: f64, seed: u64, config: &Config) -> Vec<Delivery> {
-    let day = crate::generate::generate(&crate::generate::DayConfig {
+    let day = logwrangler_generator::generate(&logwrangler_generator::DayConfig {
         seed,
         scale,
-        ..crate::generate::DayConfig::default()
+        ..logwrangler_generator::DayConfig::default()
     });
     day.batches
         .into_iter()
@@ -249,7 +249,8 @@ pub fn generator_deliveries(scale: f64, seed: u64, config: &Config) -> Vec<Deliv
             let log_type = config
                 .parser
                 .clone()
-                .parse_line(&first.message, &ctx)?
+                .parse_line(&first.message, &ctx)
+                .into_record()?
                 .log_type();
             Some(Delivery {
                 log_type,
@@ -284,7 +285,7 @@ impl Source {
     pub fn describe(self) -> &'static str {
         match self {
             Source::Fixtures => "tests/fixtures lines replicated with varied numbers (seeded)",
-            Source::Generator => "the seeded day generator (loadtest::generate)",
+            Source::Generator => "the seeded day generator (logwrangler-generator)",
         }
     }
 }
@@ -475,6 +476,7 @@ fn parses_as(line: &str, source: &FixtureSource, config: &Config) -> bool {
     let mut parser: LineParser = config.parser.clone();
     parser
         .parse_line(line, &ctx)
+        .into_record()
         .is_some_and(|r| r.log_type() == source.log_type)
 }
 
