@@ -1,9 +1,11 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import {
   Annotations,
   Aws,
   CfnOutput,
+  CfnResource,
   Duration,
   RemovalPolicy,
   Stack,
@@ -52,7 +54,7 @@ import {
   PROCESSOR_BUFFER_INTERVAL_S,
   PROCESSOR_BUFFER_SIZE_MB,
   PROCESSOR_RETRIES,
-  PROJECTION_YEAR_RANGE,
+  PROJECTION_YEAR_FORMAT,
   S3_BUFFER_INTERVAL_S,
   S3_BUFFER_SIZE_MB,
   S3_ERROR_PREFIX_TEMPLATE,
@@ -80,12 +82,16 @@ export const PLACEHOLDER_ASSET_DIR = path.join(INFRA_DIR, 'assets', 'placeholder
 export const DEFAULT_TRANSFORM_ASSET_DIR = path.join(INFRA_DIR, '..', 'target', 'lambda', 'transform-lambda');
 export const DEFAULT_ALERTING_ASSET_DIR = path.join(INFRA_DIR, '..', 'target', 'lambda', 'alerting-lambda');
 
+/** The command that builds both Lambda assets (named in the errors that ask for it). */
+export const LAMBDA_BUILD_COMMAND = 'cargo lambda build --release --arm64 -p transform-lambda -p alerting-lambda';
+
 /**
  * The code directory of a function: the context override, else the cargo-lambda output if it
- * was built, else the committed placeholder (with a warning: such a stack synthesizes and
- * passes the checks, but its functions do not run).
+ * was built, else, only with `allowPlaceholder`, the committed placeholder (with a warning: such
+ * a stack synthesizes and passes the checks, but its functions fail on every invocation, so
+ * without the flag synth refuses and names the build command).
  */
-export function codeDir(scope: Construct, what: string, override: string | undefined, built: string): string {
+export function codeDir(scope: Construct, what: string, override: string | undefined, built: string, allowPlaceholder = false): string {
   if (override) {
     const dir = path.resolve(override);
     if (!fs.existsSync(path.join(dir, 'bootstrap'))) {
@@ -94,12 +100,105 @@ export function codeDir(scope: Construct, what: string, override: string | undef
     return dir;
   }
   if (fs.existsSync(path.join(built, 'bootstrap'))) return built;
+  if (!allowPlaceholder) {
+    throw new Error(
+      `${what}-lambda: ${built}/bootstrap not found: build the Lambdas first, from the workspace root: ${LAMBDA_BUILD_COMMAND} ` +
+        `(or give -c ${what}CodePath=<dir with a bootstrap>; -c allowPlaceholder=true synthesizes with a placeholder ` +
+        'whose functions fail on every invocation, for tests and reviews only)',
+    );
+  }
   const msg =
     `${what}-lambda: ${built}/bootstrap not found, using the placeholder asset ${PLACEHOLDER_ASSET_DIR} ` +
-    '(the function will not run). Build it first: cargo lambda build --release --arm64 -p transform-lambda -p alerting-lambda';
+    `(allowPlaceholder: the function will not run). Build it first: ${LAMBDA_BUILD_COMMAND}`;
   if (!process.env.LOGWRANGLER_QUIET_PLACEHOLDER) console.warn(`WARNING: ${msg}`);
   Annotations.of(scope).addWarningV2(`logwrangler:placeholder-${what}`, msg);
   return PLACEHOLDER_ASSET_DIR;
+}
+
+/** File name of the source mapping inside each function's code asset. */
+export const SOURCES_FILE_NAME = 'sources.json';
+/** Where Lambda unpacks a function's code (`LAMBDA_TASK_ROOT`), so where the mapping is read. */
+export const LAMBDA_TASK_ROOT = '/var/task';
+
+const stagedCodeDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of stagedCodeDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A copy of a function's code directory with the source mapping added as `sources.json`: the
+ * mapping travels in the code asset (read through `LOGWRANGLER_SOURCES_FILE`) because inline in
+ * the environment it would outgrow Lambda's 4 KB at some tens of log groups. The copy lives in a
+ * temporary directory until the process exits (CDK copies it into the cloud assembly at synth).
+ */
+export function codeWithSources(dir: string, sourcesJson: string): string {
+  const staged = fs.mkdtempSync(path.join(os.tmpdir(), 'logwrangler-code-'));
+  stagedCodeDirs.push(staged);
+  fs.cpSync(dir, staged, { recursive: true });
+  fs.writeFileSync(path.join(staged, SOURCES_FILE_NAME), sourcesJson);
+  return staged;
+}
+
+/** Lambda's limit on the total size of a function's environment variables (keys and values). */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/** What a value CloudFormation fills in at deploy time (an ARN, a generated name) is counted as. */
+export const UNRESOLVED_ENVIRONMENT_VALUE_BYTES = 256;
+
+/** The size Lambda counts for `env`, with unresolved values at their upper estimate. */
+export function environmentBytes(env: Record<string, string>): number {
+  return Object.entries(env).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + (Token.isUnresolved(v) ? UNRESOLVED_ENVIRONMENT_VALUE_BYTES : Buffer.byteLength(v)),
+    0,
+  );
+}
+
+/** Throws when `env` would not fit Lambda's 4 KB (the deploy would fail on the function). */
+export function checkEnvironmentSize(what: string, env: Record<string, string>): void {
+  const bytes = environmentBytes(env);
+  if (bytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+    throw new Error(
+      `${what}-lambda: its environment variables take about ${bytes} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} ` +
+        `(${Object.keys(env).join(', ')}): the deploy would fail`,
+    );
+  }
+}
+
+/** CloudFormation's limit of resources in one stack's template. */
+export const CLOUDFORMATION_RESOURCE_LIMIT = 500;
+
+/**
+ * Throws when the stack would have more resources than CloudFormation accepts, naming what takes
+ * them and the account-level subscription that needs none per log group. One resource is kept
+ * for the `AWS::CDK::Metadata` the CDK CLI adds.
+ */
+export function checkResourceCount(stack: Stack, config: PipelineConfig): void {
+  const count = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c)).length + 1;
+  if (count <= CLOUDFORMATION_RESOURCE_LIMIT) return;
+  const filters = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::Logs::SubscriptionFilter').length;
+  throw new Error(
+    `logGroups: ${config.logGroups.length} log groups make ${count} resources (${filters} of them subscription filters), ` +
+      `over CloudFormation's ${CLOUDFORMATION_RESOURCE_LIMIT} per stack: the deploy would fail. ` +
+      (config.accountSubscription
+        ? 'Each listed group still takes its alerting filter (and its log group with "create"): list fewer groups, or deploy a second stack for the rest.'
+        : 'Subscribe many or all log groups of the account to the lake with -c accountSubscription=true ' +
+          '(one CloudWatch Logs account-level subscription filter policy, AWS::Logs::AccountPolicy SUBSCRIPTION_FILTER_POLICY, ' +
+          "whose selection criteria exclude the pipeline's own log groups) and list only the groups that need a logType, " +
+          'Parquet or alerting.'),
+  );
+}
+
+/** Statement that lets CloudWatch alarms of this account and region publish to `topic`. */
+export function alarmPublishStatement(topic: sns.ITopic): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AllowCloudWatchAlarmsOfThisAccount',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+    },
+  });
 }
 
 /**
@@ -145,6 +244,10 @@ export class LogwranglerStack extends Stack {
   public readonly ownLogGroupNames: string[];
   /** ARN of the secret holding the pseudonymisation key (generated or imported); undefined when off. */
   public readonly pseudonymiseKeySecretArn?: string;
+  /** The source mapping shipped as `sources.json` in both functions' code assets. */
+  public readonly sourcesJson: string;
+  /** With accountSubscription: the log groups its selection criteria exclude. */
+  public readonly accountSubscriptionExcludes?: string[];
 
   constructor(scope: Construct, id: string, props: LogwranglerStackProps = {}) {
     super(scope, id, props);
@@ -266,11 +369,15 @@ export class LogwranglerStack extends Stack {
     });
 
     // ---- source mapping for the Lambdas ------------------------------------------------
+    // A file in each code asset, not an environment variable: the environment of a function is
+    // limited to 4 KB, which some tens of log groups would fill.
     const sourcesJson = JSON.stringify({
       sources: config.logGroups
         .filter((g) => g.logType)
         .map((g) => ({ log_group: g.name, log_type: g.logType })),
     });
+    this.sourcesJson = sourcesJson;
+    const sourcesFileEnv = { LOGWRANGLER_SOURCES_FILE: `${LAMBDA_TASK_ROOT}/${SOURCES_FILE_NAME}` };
 
     // ---- pseudonymisation key (README.md "Pseudonymisation") ---------------------------
     // Both Lambdas read the same secret at cold start, so their tokens join; a function that
@@ -345,28 +452,33 @@ export class LogwranglerStack extends Stack {
       new iam.PolicyStatement({ actions: ['firehose:PutRecordBatch'], resources: [streamArn, ...parquetStreamArns] }),
     );
     grantKeyRead(transformRole);
+    const transformEnv: Record<string, string> = {
+      RUST_LOG: config.logLevel,
+      // The variable overrides the stream named in each request's deliveryStreamArn. With one
+      // stream both agree; with Parquet streams the function serves several, so it is left
+      // unset and a record is re-ingested into the stream it came from.
+      ...(parquetTypes.length === 0 ? { LOGWRANGLER_REINGEST_STREAM: this.deliveryStreamName } : {}),
+      ...sourcesFileEnv,
+      ...keyEnv,
+    };
+    checkEnvironmentSize('transform', transformEnv);
     const transformFn = new lambda.Function(this, 'TransformFunction', {
       description: 'logwrangler Firehose processor: log lines to typed NDJSON with partition keys',
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: lambda.Architecture.ARM_64,
       handler: 'bootstrap',
       code: lambda.Code.fromAsset(
-        codeDir(this, 'transform', config.transformCodePath, DEFAULT_TRANSFORM_ASSET_DIR),
+        codeWithSources(
+          codeDir(this, 'transform', config.transformCodePath, DEFAULT_TRANSFORM_ASSET_DIR, config.allowPlaceholder),
+          sourcesJson,
+        ),
       ),
       memorySize: 512,
       timeout: Duration.seconds(120),
       role: transformRole,
       logGroup: transformLogGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: {
-        RUST_LOG: 'info',
-        // The variable overrides the stream named in each request's deliveryStreamArn. With one
-        // stream both agree; with Parquet streams the function serves several, so it is left
-        // unset and a record is re-ingested into the stream it came from.
-        ...(parquetTypes.length === 0 ? { LOGWRANGLER_REINGEST_STREAM: this.deliveryStreamName } : {}),
-        LOGWRANGLER_SOURCES: sourcesJson,
-        ...keyEnv,
-      },
+      environment: transformEnv,
     });
     this.transformFunction = transformFn;
 
@@ -470,8 +582,11 @@ export class LogwranglerStack extends Stack {
     /** Table parameters of partition projection over the Firehose layout under `base`. */
     const projection = (base: string): Record<string, string> => ({
       'projection.enabled': 'true',
-      'projection.year.type': 'integer',
-      'projection.year.range': PROJECTION_YEAR_RANGE,
+      'projection.year.type': 'date',
+      'projection.year.format': PROJECTION_YEAR_FORMAT,
+      'projection.year.range': `${config.lakeStartYear},NOW`,
+      'projection.year.interval': '1',
+      'projection.year.interval.unit': 'YEARS',
       'projection.month.type': 'integer',
       'projection.month.range': '1,12',
       'projection.month.digits': '2',
@@ -657,12 +772,30 @@ export class LogwranglerStack extends Stack {
 
     const topicEnv: Record<string, string> = {};
     for (const sev of SEVERITIES) topicEnv[`LOGWRANGLER_TOPIC_${sev.toUpperCase()}_ARN`] = topics[sev].topicArn;
+    const alertingEnv: Record<string, string> = {
+      RUST_LOG: config.logLevel,
+      LOGWRANGLER_TABLE: table.tableName,
+      ...topicEnv,
+      LOGWRANGLER_ALERT_MIN_SEVERITY: config.alertMinSeverity,
+      LOGWRANGLER_RETENTION_DAYS: String(config.summaryRetentionDays),
+      LOGWRANGLER_APP_STREAM: this.deliveryStreamName,
+      ...sourcesFileEnv,
+      LOGWRANGLER_ATHENA_DATABASE: GLUE_DATABASE,
+      LOGWRANGLER_ATHENA_WORKGROUP: ATHENA_WORKGROUP,
+      ...keyEnv,
+    };
+    checkEnvironmentSize('alerting', alertingEnv);
     const alertingFn = new lambda.Function(this, 'AlertingFunction', {
       description: 'logwrangler alerting: conference summaries, severity routing, POST /logs',
       runtime: lambda.Runtime.PROVIDED_AL2023,
       architecture: lambda.Architecture.ARM_64,
       handler: 'bootstrap',
-      code: lambda.Code.fromAsset(codeDir(this, 'alerting', config.alertingCodePath, DEFAULT_ALERTING_ASSET_DIR)),
+      code: lambda.Code.fromAsset(
+        codeWithSources(
+          codeDir(this, 'alerting', config.alertingCodePath, DEFAULT_ALERTING_ASSET_DIR, config.allowPlaceholder),
+          sourcesJson,
+        ),
+      ),
       memorySize: 256,
       timeout: Duration.seconds(60),
       role: alertingRole,
@@ -672,18 +805,7 @@ export class LogwranglerStack extends Stack {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(failureQueue),
-      environment: {
-        RUST_LOG: 'info',
-        LOGWRANGLER_TABLE: table.tableName,
-        ...topicEnv,
-        LOGWRANGLER_ALERT_MIN_SEVERITY: config.alertMinSeverity,
-        LOGWRANGLER_RETENTION_DAYS: String(config.summaryRetentionDays),
-        LOGWRANGLER_APP_STREAM: this.deliveryStreamName,
-        LOGWRANGLER_SOURCES: sourcesJson,
-        LOGWRANGLER_ATHENA_DATABASE: GLUE_DATABASE,
-        LOGWRANGLER_ATHENA_WORKGROUP: ATHENA_WORKGROUP,
-        ...keyEnv,
-      },
+      environment: alertingEnv,
     });
     this.alertingFunction = alertingFn;
 
@@ -702,6 +824,19 @@ export class LogwranglerStack extends Stack {
         resources: [stream.attrArn, ...parquetTypes.map((t) => parquetStreams[t].attrArn)],
       }),
     );
+    // One invoke permission for every subscribed group: CloudWatch Logs of this account and
+    // region. One permission per group would fill the function's 20 KB resource policy at about
+    // 50 groups.
+    const logsInvokeAlerting =
+      config.logGroups.length === 0
+        ? undefined
+        : new lambda.CfnPermission(this, 'AlertingInvokeFromLogs', {
+            action: 'lambda:InvokeFunction',
+            functionName: alertingFn.functionArn,
+            principal: 'logs.amazonaws.com',
+            sourceAccount: Aws.ACCOUNT_ID,
+            sourceArn: `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+          });
     const pexipGroups: logs.ILogGroup[] = [];
     config.logGroups.forEach((src, i) => {
       const cid = `Source${i}`;
@@ -713,21 +848,27 @@ export class LogwranglerStack extends Stack {
           })
         : logs.LogGroup.fromLogGroupName(this, `${cid}LogGroup`, src.name);
       // A Parquet group's events go to its log type's Parquet stream only (never written twice).
-      const lakeStream = src.parquet && src.logType ? parquetStreams[src.logType] : stream;
-      const toLake = new logs.CfnSubscriptionFilter(this, `${cid}ToFirehose`, {
-        logGroupName: group.logGroupName,
-        filterName: 'logwrangler-lake',
-        filterPattern: '',
-        destinationArn: lakeStream.attrArn,
-        roleArn: cwlRole.roleArn,
-      });
-      toLake.node.addDependency(cwlRole.node.findChild('DefaultPolicy'));
-      new logs.SubscriptionFilter(this, `${cid}ToAlerting`, {
+      // With the account-level subscription the other groups reach the JSON stream through it.
+      const isParquet = Boolean(src.parquet && src.logType);
+      if (isParquet || !config.accountSubscription) {
+        const lakeStream = isParquet ? parquetStreams[src.logType as string] : stream;
+        const toLake = new logs.CfnSubscriptionFilter(this, `${cid}ToFirehose`, {
+          logGroupName: group.logGroupName,
+          filterName: 'logwrangler-lake',
+          filterPattern: '',
+          destinationArn: lakeStream.attrArn,
+          roleArn: cwlRole.roleArn,
+        });
+        toLake.node.addDependency(cwlRole.node.findChild('DefaultPolicy'));
+      }
+      const toAlerting = new logs.SubscriptionFilter(this, `${cid}ToAlerting`, {
         logGroup: group,
         filterName: 'logwrangler-alerting',
-        destination: new logsDestinations.LambdaDestination(alertingFn),
+        destination: new logsDestinations.LambdaDestination(alertingFn, { addPermissions: false }),
         filterPattern: logs.FilterPattern.literal(ALERTING_FILTER_PATTERN),
       });
+      // CloudWatch Logs checks the permission when the filter is created.
+      if (logsInvokeAlerting) toAlerting.node.addDependency(logsInvokeAlerting);
       if (src.logType?.startsWith('pexip_')) pexipGroups.push(group);
     });
 
@@ -814,7 +955,9 @@ export class LogwranglerStack extends Stack {
       authorizationType: useKey ? apigw.AuthorizationType.NONE : apigw.AuthorizationType.IAM,
       apiKeyRequired: useKey,
       requestValidator: validator,
-      requestModels: { 'application/json': model },
+      // `$default` too: a model bound to application/json only lets any other content type
+      // through unvalidated (the Lambda answers those 415).
+      requestModels: { 'application/json': model, $default: model },
     });
     if (useKey) {
       const plan = api.addUsagePlan('UsagePlan', {
@@ -845,6 +988,28 @@ export class LogwranglerStack extends Stack {
       ],
       true,
     );
+
+    // ---- account-level subscription (accountSubscription) -------------------------------
+    if (config.accountSubscription) {
+      // Every log group of the account and region goes to the JSON stream, except the
+      // pipeline's own (subscribing them would feed the pipeline its own logs in a loop), the
+      // API's execution log group, and the Parquet groups (they keep their own filter #1).
+      // CloudWatch Logs allows one such policy per account and region.
+      const excluded = [
+        ...this.ownLogGroupNames,
+        `API-Gateway-Execution-Logs_${api.restApiId}/${api.deploymentStage.stageName}`,
+        ...config.logGroups.filter((g) => g.parquet && g.logType).map((g) => g.name),
+      ];
+      const accountPolicy = new logs.CfnAccountPolicy(this, 'AccountSubscription', {
+        policyName: `logwrangler-${stackName}-lake`,
+        policyType: 'SUBSCRIPTION_FILTER_POLICY',
+        scope: 'ALL',
+        policyDocument: this.toJsonString({ DestinationArn: stream.attrArn, RoleArn: cwlRole.roleArn, FilterPattern: '' }),
+        selectionCriteria: `LogGroupName NOT IN [${excluded.map((n) => `"${n}"`).join(', ')}]`,
+      });
+      accountPolicy.node.addDependency(cwlRole.node.findChild('DefaultPolicy'));
+      this.accountSubscriptionExcludes = excluded;
+    }
 
     // ---- Glue and Athena ---------------------------------------------------------------
     for (const schema of schemas) {
@@ -964,6 +1129,12 @@ export class LogwranglerStack extends Stack {
         width: 8,
       }),
       new cw.GraphWidget({
+        title: 'Firehose active partitions (quota 500 by default)',
+        left: [fhMetric('PartitionCount', cw.Stats.MAXIMUM)],
+        right: [fhMetric('PartitionCountExceeded', cw.Stats.MAXIMUM)],
+        width: 8,
+      }),
+      new cw.GraphWidget({
         title: 'DynamoDB throttles',
         left: [
           table.metric('ReadThrottleEvents', { statistic: cw.Stats.SUM }),
@@ -1011,7 +1182,11 @@ export class LogwranglerStack extends Stack {
       );
     }
 
-    const alarmAction = new cwActions.SnsAction(topics.error);
+    // enforceSSL gives each topic a policy that replaces SNS's default one, so the topic an
+    // alarm notifies must allow CloudWatch (this account's alarms in this region) to publish.
+    const alarmTopic = topics.error;
+    alarmTopic.addToResourcePolicy(alarmPublishStatement(alarmTopic));
+    const alarmAction = new cwActions.SnsAction(alarmTopic);
     const alarm = (cid: string, metric: cw.IMetric, threshold: number, description: string) => {
       const a = new cw.Alarm(this, cid, {
         metric,
@@ -1035,6 +1210,14 @@ export class LogwranglerStack extends Stack {
       'alerting-lambda events exhausted their retries and wait in the on-failure queue',
     );
     alarm('FirehoseFreshnessAlarm', fhMetric('DeliveryToS3.DataFreshness', cw.Stats.MAXIMUM), 900, 'the oldest record in Firehose is older than 15 minutes');
+    // Beyond the active-partition quota (500 per stream by default) Firehose writes the records
+    // under errors/activePartitionExceeded/ and nothing else says so.
+    alarm(
+      'FirehosePartitionCountExceededAlarm',
+      fhMetric('PartitionCountExceeded', cw.Stats.MAXIMUM),
+      0,
+      `${this.deliveryStreamName}: more active partitions than the stream's quota (500 by default); records go to errors/activePartitionExceeded/`,
+    );
     for (const t of parquetTypes) {
       const name = parquetStreamNames[t];
       alarm(`ParquetFreshnessAlarm-${t}`, fhMetric('DeliveryToS3.DataFreshness', cw.Stats.MAXIMUM, name), 900, `the oldest record in ${name} is older than 15 minutes`);
@@ -1043,6 +1226,12 @@ export class LogwranglerStack extends Stack {
         fhMetric('FailedConversion.Records', cw.Stats.SUM, name),
         0,
         `${name}: records failed Parquet conversion (kept as JSON under errors/format-conversion-failed/)`,
+      );
+      alarm(
+        `ParquetPartitionCountExceededAlarm-${t}`,
+        fhMetric('PartitionCountExceeded', cw.Stats.MAXIMUM, name),
+        0,
+        `${name}: more active partitions than the stream's quota (500 by default); records go to errors/activePartitionExceeded/`,
       );
     }
 
@@ -1097,5 +1286,7 @@ export class LogwranglerStack extends Stack {
         });
       }
     }
+
+    checkResourceCount(this, config);
   }
 }

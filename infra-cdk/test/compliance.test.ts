@@ -27,6 +27,7 @@ describe.each([
       pseudonymiseKeyKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
     },
   ],
+  ['iam', 'account-level subscription, reserved concurrency, debug logs', { accountSubscription: true, alertingReservedConcurrency: 10, logLevel: 'debug' }],
 ])('apiAuth=%s, %s', (apiAuth, _variant, context) => {
   const { stack, template } = synth({ apiAuth, ...context }, { nag: true });
 

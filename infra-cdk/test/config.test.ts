@@ -5,7 +5,7 @@ import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { PLACEHOLDER_ASSET_DIR, codeDir } from '../lib/logwrangler-stack';
 import { parseLogGroups } from '../lib/config';
-import { resources, synth } from './helpers';
+import { assetFile, resources, synth } from './helpers';
 
 describe('own log groups are never subscribed', () => {
   test.each(['/logwrangler/LwTest/transform', '/logwrangler/LwTest/alerting', '/logwrangler/LwTest/firehose', '/logwrangler/LwTest/api-access'])(
@@ -60,12 +60,12 @@ describe('configuration sources', () => {
   });
 
   test('no log groups: no subscriptions, no Insights queries, empty source mapping', () => {
-    const { template } = synth({ logGroups: [] });
+    const { template, app } = synth({ logGroups: [] });
     template.resourceCountIs('AWS::Logs::SubscriptionFilter', 0);
     template.resourceCountIs('AWS::Logs::QueryDefinition', 0);
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ LOGWRANGLER_SOURCES: '{"sources":[]}' }) },
-    });
+    for (const f of Object.values(resources(template, 'AWS::Lambda::Function')).filter((f) => f.Properties.Environment)) {
+      expect(assetFile(app, f.Properties, 'sources.json')).toBe('{"sources":[]}');
+    }
   });
 
   test('apiAuth=apiKey: usage plan with throttling, API key, key-required method', () => {
@@ -82,10 +82,10 @@ describe('configuration sources', () => {
 });
 
 describe('Lambda code assets', () => {
-  test('without a cargo-lambda build the placeholder is used, with a warning', () => {
+  test('without a cargo-lambda build the placeholder is used only with allowPlaceholder, with a warning', () => {
     const stack = new Stack(new App(), 'S');
     new CfnWaitConditionHandle(stack, 'Something'); // a stack must have a resource to synthesize cleanly
-    const dir = codeDir(stack, 'transform', undefined, path.join(os.tmpdir(), 'no-such-build'));
+    const dir = codeDir(stack, 'transform', undefined, path.join(os.tmpdir(), 'no-such-build'), true);
     expect(dir).toBe(PLACEHOLDER_ASSET_DIR);
     expect(fs.existsSync(path.join(PLACEHOLDER_ASSET_DIR, 'bootstrap'))).toBe(true);
     Annotations.fromStack(stack).hasWarning('/S', Match.stringLikeRegexp('transform-lambda: .*bootstrap not found.*placeholder'));

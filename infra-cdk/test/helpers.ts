@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -51,6 +52,15 @@ export function synth(context: Record<string, unknown> = {}, opts: { nag?: boole
   if (opts.nag) Aspects.of(app).add(new AwsSolutionsChecks());
   const template = Template.fromStack(stack);
   return { app, stack, template };
+}
+
+/**
+ * A file of a function's code asset in the synthesized cloud assembly (`Code.S3Key` is the
+ * asset hash plus `.zip`; the assembly keeps the staged directory as `asset.<hash>`).
+ */
+export function assetFile(app: App, fnProps: any, file: string): string {
+  const hash = String(fnProps.Code.S3Key).replace(/\.zip$/, '');
+  return fs.readFileSync(path.join(app.synth().directory, `asset.${hash}`, file), 'utf8');
 }
 
 /** The resources of one type in a synthesized template. */

@@ -11,6 +11,7 @@ import {
   PLACEHOLDER,
   TEST_LOG_GROUPS,
   asList,
+  assetFile,
   logicalId,
   resources,
   roleStatements,
@@ -20,7 +21,7 @@ import {
 
 const SCHEMAS = path.join(__dirname, '..', '..', 'schemas');
 const PARQUET_TYPES = ['cloudtrail', 'vpc_flow'];
-const { template, stack } = synth({ logGroups: PARQUET_TEST_LOG_GROUPS });
+const { template, stack, app } = synth({ logGroups: PARQUET_TEST_LOG_GROUPS });
 
 const lakeId = logicalId(template, 'AWS::S3::Bucket', 'LakeBucket');
 const lakeArn = { 'Fn::GetAtt': [lakeId, 'Arn'] };
@@ -230,7 +231,7 @@ describe('re-ingest goes back into the stream a record came from', () => {
   test('LOGWRANGLER_REINGEST_STREAM is not set: the function serves several streams', () => {
     const env = transform[1].Properties.Environment.Variables;
     expect(env).not.toHaveProperty('LOGWRANGLER_REINGEST_STREAM');
-    expect(JSON.parse(env.LOGWRANGLER_SOURCES).sources).toEqual(
+    expect(JSON.parse(assetFile(app, transform[1].Properties, 'sources.json')).sources).toEqual(
       PARQUET_TEST_LOG_GROUPS.filter((g) => g.logType).map((g) => ({ log_group: g.name, log_type: g.logType })),
     );
   });
@@ -282,13 +283,14 @@ describe('lake and operations with Parquet', () => {
 
   test('alarms: freshness and failed conversion of each Parquet stream, to the error topic', () => {
     const alarms = Object.values(resources(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms).toHaveLength(6 + 2 * PARQUET_TYPES.length);
+    expect(alarms).toHaveLength(7 + 3 * PARQUET_TYPES.length);
     const errorTopic = { Ref: logicalId(template, 'AWS::SNS::Topic', 'Topicerror') };
     for (const t of PARQUET_TYPES) {
       const mine = alarms.filter((a) => a.Dimensions?.[0]?.Value === `LwTest-${t}-parquet`);
       expect(mine.map((a) => [a.MetricName, a.Threshold, a.AlarmActions]).sort()).toEqual([
         ['DeliveryToS3.DataFreshness', 900, [errorTopic]],
         ['FailedConversion.Records', 0, [errorTopic]],
+        ['PartitionCountExceeded', 0, [errorTopic]],
       ]);
     }
   });

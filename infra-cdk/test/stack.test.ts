@@ -8,10 +8,10 @@ import {
   SERDE_TIMESTAMP_FORMATS,
   SEVERITIES,
 } from '../lib/constants';
-import { TEST_LOG_GROUPS, asList, logicalId, resources, roleStatements as roleStatementsOf, statementFor, synth } from './helpers';
+import { TEST_LOG_GROUPS, asList, assetFile, logicalId, resources, roleStatements as roleStatementsOf, statementFor, synth } from './helpers';
 
 const SCHEMAS = path.join(__dirname, '..', '..', 'schemas');
-const { template, stack } = synth();
+const { template, stack, app } = synth();
 const json = template.toJSON();
 
 const roleStatements = (rolePrefix: string) => roleStatementsOf(template, rolePrefix);
@@ -130,10 +130,12 @@ describe('Lambdas', () => {
     expect(lg.LogGroupName).toMatch(/^\/logwrangler\/LwTest\//);
   });
 
-  test('transform env: re-ingest stream by fixed name, source mapping JSON', () => {
+  test('transform env: re-ingest stream by fixed name, source mapping JSON in the code asset', () => {
     const env = transform.props.Environment.Variables;
     expect(env.LOGWRANGLER_REINGEST_STREAM).toBe('LwTest-lake');
-    expect(JSON.parse(env.LOGWRANGLER_SOURCES)).toEqual({
+    expect(env).not.toHaveProperty('LOGWRANGLER_SOURCES');
+    expect(env.LOGWRANGLER_SOURCES_FILE).toBe('/var/task/sources.json');
+    expect(JSON.parse(assetFile(app, transform.props, 'sources.json'))).toEqual({
       sources: TEST_LOG_GROUPS.filter((g) => g.logType).map((g) => ({ log_group: g.name, log_type: g.logType })),
     });
   });
@@ -159,11 +161,12 @@ describe('Lambdas', () => {
     expect(env.LOGWRANGLER_ALERT_MIN_SEVERITY).toBe('warning');
     expect(env.LOGWRANGLER_RETENTION_DAYS).toBe('90');
     expect(env.LOGWRANGLER_APP_STREAM).toBe('LwTest-lake');
-    expect(env.LOGWRANGLER_SOURCES).toBe(transform.props.Environment.Variables.LOGWRANGLER_SOURCES);
+    expect(env.LOGWRANGLER_SOURCES_FILE).toBe(transform.props.Environment.Variables.LOGWRANGLER_SOURCES_FILE);
+    expect(assetFile(app, alerting.props, 'sources.json')).toBe(assetFile(app, transform.props, 'sources.json'));
   });
 
-  test('alerting: reserved concurrency, async retries to an encrypted SSL-only on-failure queue', () => {
-    expect(alerting.props.ReservedConcurrentExecutions).toBe(10);
+  test('alerting: no reserved concurrency by default, async retries to an encrypted SSL-only on-failure queue', () => {
+    expect(alerting.props.ReservedConcurrentExecutions).toBeUndefined();
     const queueId = logicalId(template, 'AWS::SQS::Queue', 'AlertingFailureQueue');
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: alerting.id },
@@ -252,12 +255,21 @@ describe('subscriptions', () => {
     }
   });
 
-  test('logs.amazonaws.com may invoke the alerting Lambda from each configured log group, and put into the stream', () => {
+  test("logs.amazonaws.com may invoke the alerting Lambda from this account's log groups (one permission), and put into the stream", () => {
     const perms = Object.values(resources(template, 'AWS::Lambda::Permission'))
       .map((p) => p.Properties)
       .filter((p) => p.Principal === 'logs.amazonaws.com');
-    expect(perms).toHaveLength(TEST_LOG_GROUPS.length);
-    for (const p of perms) expect(p.FunctionName).toEqual({ 'Fn::GetAtt': [alerting.id, 'Arn'] });
+    expect(perms).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [alerting.id, 'Arn'] },
+        Principal: 'logs.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']],
+        },
+      },
+    ]);
     const stmts = roleStatements('LogsToFirehoseRole');
     expect(stmts).toHaveLength(1);
     expect(stmts[0].Action).toEqual(['firehose:PutRecord', 'firehose:PutRecordBatch']);
@@ -390,8 +402,11 @@ describe('Glue and Athena', () => {
     expect(t.PartitionKeys).toEqual(['year', 'month', 'day', 'hour'].map((n) => ({ Name: n, Type: 'string' })));
     expect(t.Parameters).toMatchObject({
       'projection.enabled': 'true',
-      'projection.year.type': 'integer',
-      'projection.year.range': '2015,2099',
+      'projection.year.type': 'date',
+      'projection.year.format': 'yyyy',
+      'projection.year.range': '2020,NOW',
+      'projection.year.interval': '1',
+      'projection.year.interval.unit': 'YEARS',
       'projection.month.type': 'integer',
       'projection.month.digits': '2',
       'projection.day.type': 'integer',
@@ -457,7 +472,10 @@ describe('operations', () => {
     expect(byMetric('ReingestFailed')[0]).toMatchObject({ Namespace: 'logwrangler', Threshold: 0 });
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
     expect(byMetric('DeliveryToS3.DataFreshness')).toHaveLength(1);
-    expect(alarms).toHaveLength(6);
+    expect(byMetric('PartitionCountExceeded')).toEqual([
+      expect.objectContaining({ Namespace: 'AWS/Firehose', Statistic: 'Maximum', Threshold: 0, Dimensions: [{ Name: 'DeliveryStreamName', Value: 'LwTest-lake' }] }),
+    ]);
+    expect(alarms).toHaveLength(7);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([errorTopic]);
       expect(a.ComparisonOperator).toBe('GreaterThanThreshold');

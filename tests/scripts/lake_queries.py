@@ -7,7 +7,13 @@ Firehose writes it) with the columns and types of `schemas/<t>.schema.json`
 (`x-glue-columns`, the same list the CDK stack gives Glue), plus the partition columns.
 A log_type with no objects yet is an empty view, as an empty Glue table would be.
 
+Every named query takes two parameters, the first and the last day it reads ('YYYY-MM-DD',
+bound to its partition predicate as an Athena prepared statement binds them); by default they
+cover the whole lake. `element_at` has Trino's meaning here (the map's value, NULL when the key
+is missing), where DuckDB's own returns a list.
+
 Usage: lake_queries.py LAKE_DIR [--schemas DIR] [--queries DIR] [--only NAME ...]
+                       [--from YYYY-MM-DD] [--to YYYY-MM-DD]
 Prints one JSON document: {"<query>": {"columns": [...], "rows": [[...], ...]}, ...}.
 """
 
@@ -34,6 +40,8 @@ DUCKDB_TYPES = {
     "map<string,string>": "MAP(VARCHAR, VARCHAR)",
 }
 PARTITION_COLUMNS = ["year", "month", "day", "hour"]
+# The day range of the named queries' parameters when none is given: every partition.
+ALL_DAYS = ("0000-01-01", "9999-12-31")
 
 
 def quote(name):
@@ -98,12 +106,16 @@ def main():
     parser.add_argument("--schemas", default=os.path.join(ROOT, "schemas"))
     parser.add_argument("--queries", default=os.path.join(ROOT, "schemas", "queries"))
     parser.add_argument("--only", nargs="*", help="query names (file names without .sql)")
+    parser.add_argument("--from", dest="first_day", default=ALL_DAYS[0], help="first day read (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="last_day", default=ALL_DAYS[1], help="last day read (YYYY-MM-DD)")
     args = parser.parse_args()
     if not os.path.isdir(args.lake):
         sys.exit(f"{args.lake}: no such lake directory (run the simulator or `logwrangler replay --lake` first)")
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    # Trino's element_at(map, key): the value, NULL for a missing key (DuckDB's returns a list).
+    con.execute("CREATE MACRO element_at(m, k) AS m[k]")
     create_views(con, args.lake, args.schemas)
     answers = {}
     for path in sorted(glob.glob(os.path.join(args.queries, "*.sql"))):
@@ -113,7 +125,7 @@ def main():
         with open(path) as f:
             sql = f.read()
         try:
-            cursor = con.execute(sql)
+            cursor = con.execute(sql, [args.first_day, args.last_day])
         except duckdb.Error as error:
             sys.exit(f"{name}: {error}")
         answers[name] = {

@@ -70,6 +70,7 @@ impl Config {
     /// | `LOGWRANGLER_RETENTION_DAYS` | TTL of summaries and app events (default 90) |
     /// | `LOGWRANGLER_APP_STREAM` | Firehose stream for app events |
     /// | `LOGWRANGLER_RULES`, `LOGWRANGLER_SOURCES` | rules and source mapping JSON |
+    /// | `LOGWRANGLER_SOURCES_FILE` | path of a source mapping file (instead of the JSON inline; the stack ships it in the code asset) |
     /// | `LOGWRANGLER_ATHENA_DATABASE`, `LOGWRANGLER_ATHENA_WORKGROUP` | named in alert hints (default `logwrangler`) |
     /// | `LOGWRANGLER_PSEUDONYMISE_KEY` | pseudonymisation key, hex or base64, at least 32 bytes (off when unset) |
     /// | `LOGWRANGLER_PSEUDONYMISE_KEY_SECRET` | Secrets Manager secret (name or ARN) holding that key ([`Config::load`] reads it) |
@@ -103,6 +104,18 @@ impl Config {
                 ConfigError(format!("LOGWRANGLER_RETENTION_DAYS={days:?} is not valid: give a whole number of days from 1 to 3650"))
             })?,
         };
+        let sources_json = match (var("LOGWRANGLER_SOURCES"), var("LOGWRANGLER_SOURCES_FILE")) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError(
+                    "set LOGWRANGLER_SOURCES or LOGWRANGLER_SOURCES_FILE, not both".into(),
+                ));
+            }
+            (Some(json), None) => Some(json),
+            (None, Some(path)) => Some(std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError(format!("LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"))
+            })?),
+            (None, None) => None,
+        };
         Ok(Config {
             table,
             topics,
@@ -110,7 +123,7 @@ impl Config {
             retention_days,
             app_stream: var("LOGWRANGLER_APP_STREAM"),
             rules_json: var("LOGWRANGLER_RULES"),
-            sources_json: var("LOGWRANGLER_SOURCES"),
+            sources_json,
             athena_database: var("LOGWRANGLER_ATHENA_DATABASE")
                 .unwrap_or_else(|| "logwrangler".into()),
             athena_workgroup: var("LOGWRANGLER_ATHENA_WORKGROUP")
@@ -201,5 +214,39 @@ mod tests {
         ])
         .unwrap_err();
         assert!(e.0.contains("not both"), "{e}");
+    }
+
+    #[test]
+    fn reads_the_source_mapping_from_a_file() {
+        // The stack ships the mapping in the code asset: the environment keeps under 4 KB.
+        let dir = std::env::temp_dir().join(format!("lw-alerting-sources-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("sources.json");
+        let json = r#"{"sources":[{"log_group":"/pexip/a","log_type":"pexip_support"}]}"#;
+        std::fs::write(&file, json).unwrap();
+        let path = file.to_str().unwrap();
+        let config = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_SOURCES_FILE", path),
+        ])
+        .unwrap();
+        assert_eq!(config.sources_json.as_deref(), Some(json));
+        let e = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_SOURCES_FILE", path),
+            ("LOGWRANGLER_SOURCES", json),
+        ])
+        .unwrap_err();
+        assert!(e.0.contains("not both"), "{e}");
+        let e = from(&[
+            ("LOGWRANGLER_TABLE", "t"),
+            ("LOGWRANGLER_SOURCES_FILE", "/no/such/file.json"),
+        ])
+        .unwrap_err();
+        assert!(
+            e.0.starts_with("LOGWRANGLER_SOURCES_FILE: cannot read"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

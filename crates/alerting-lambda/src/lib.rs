@@ -17,6 +17,7 @@
 
 pub mod api;
 pub mod config;
+pub mod content_type;
 pub mod dedupe;
 pub mod notify;
 pub mod service;

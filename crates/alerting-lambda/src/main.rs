@@ -76,6 +76,20 @@ async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value
         return Ok(serde_json::to_value(report)?);
     }
     let request: ApiGatewayProxyRequest = serde_json::from_value(payload)?;
+    let content_type = request
+        .headers
+        .get("content-type")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    if !alerting_lambda::content_type::accepts(content_type.as_deref()) {
+        let content_type = content_type.unwrap_or_default();
+        tracing::info!(%content_type, "refused a request body that is not JSON (415)");
+        let refusal = alerting_lambda::api::ApiResponse {
+            status: 415,
+            body: alerting_lambda::content_type::unsupported_body(&content_type),
+            report: alerting_lambda::Report::default(),
+        };
+        return Ok(serde_json::to_value(refusal.to_gateway())?);
+    }
     let body = match (&request.body, request.is_base64_encoded) {
         (Some(text), true) => {
             use base64::Engine;

@@ -25,6 +25,13 @@
 //! Records go out with `PutRecordBatch` through the transform Lambda's own
 //! re-ingest code (500 records / 4 MiB per call, only failed entries retried,
 //! exponential backoff with jitter), optionally paced by a token bucket.
+//!
+//! Files go in time order (by the time of their first event; each file's
+//! lines in their own order): Firehose's dynamic partitioning keeps at most 500
+//! active partitions (log type and hour) per stream by default and writes the
+//! records beyond under `errors/activePartitionExceeded/`, so a backfill that
+//! walks the hours one after the other, paced with `--rate`, stays inside the
+//! quota where files of many days in name order would not.
 
 use std::borrow::Cow;
 use std::process::ExitCode;
@@ -55,6 +62,60 @@ pub const MAX_ENVELOPE_EVENTS: usize = 10_000;
 pub const SUBSCRIPTION_FILTER: &str = "logwrangler-replay";
 /// Log group prefix for files replayed without `--log-group`.
 pub const DERIVED_GROUP_PREFIX: &str = "/logwrangler/replay/";
+
+/// Lines read from a file to find the time of its first event.
+pub const FIRST_TIME_LINES: u64 = 1_000;
+
+/// The order in which to send inputs whose first events have these times:
+/// oldest first, inputs without a time last, ties in the given order.
+pub fn time_order(first_times: &[Option<Millis>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..first_times.len()).collect();
+    order.sort_by_key(|&i| (first_times[i].is_none(), first_times[i]));
+    order
+}
+
+/// The time of the first event of `input` as the backfill would send it (the
+/// first line the local parser reads a record from, within
+/// [`FIRST_TIME_LINES`]; for envelopes the first event's timestamp).
+fn first_time(input: &Input, parsing: &Parsing) -> Result<Option<Millis>> {
+    match input::open(input, Arc::new(AtomicU64::new(0)))? {
+        Content::Lines(reader) => {
+            let group = parsing
+                .log_group
+                .clone()
+                .unwrap_or_else(|| derived_log_group(input));
+            let mut parser = parsing.parser.clone();
+            let fallback = parsing.fallback_ms(input);
+            let mut lines = Lines::new(reader, &input.name);
+            while let Some((position, line)) = lines.next_line()? {
+                if position > FIRST_TIME_LINES {
+                    break;
+                }
+                let ctx = EventContext {
+                    log_group: Some(&group),
+                    received_ms: parsing.received_ms,
+                    fallback_ms: Some(fallback),
+                    source: &input.name,
+                    position,
+                    ..EventContext::default()
+                };
+                if let Some(record) = parser.parse_line(line, &ctx).into_record() {
+                    return Ok(Some(record.envelope.partition_time));
+                }
+            }
+            Ok(None)
+        }
+        Content::Envelopes(data) => {
+            for envelope in input::envelopes(&data) {
+                let envelope = envelope.map_err(|e| anyhow!("{}: {e}", input.name))?;
+                if let Some(event) = envelope.log_events.first() {
+                    return Ok(Some(event.timestamp));
+                }
+            }
+            Ok(None)
+        }
+    }
+}
 
 /// What `--firehose` was asked to do.
 pub struct Options {
@@ -436,7 +497,11 @@ async fn backfill(inputs: &[Input], parsing: &Parsing, options: &Options) -> Res
     let progress = progress_bar(total);
     let bytes_read = Arc::new(AtomicU64::new(0));
     let (mut lines, mut truncated) = (0u64, 0u64);
-    for input in inputs {
+    let first_times = inputs
+        .iter()
+        .map(|input| first_time(input, parsing))
+        .collect::<Result<Vec<_>>>()?;
+    for input in time_order(&first_times).into_iter().map(|i| &inputs[i]) {
         match send_input(input, parsing, &mut sender, &bytes_read, &progress).await {
             Ok(counts) => {
                 lines += counts.lines;
@@ -746,6 +811,20 @@ mod tests {
         payloads.extend(builder.finish());
         let sizes: Vec<usize> = payloads.iter().map(|p| p.events).collect();
         assert_eq!(sizes, [MAX_ENVELOPE_EVENTS, 5]);
+    }
+
+    #[test]
+    fn inputs_go_oldest_first_and_undated_last() {
+        // Hours one after the other keep Firehose's active partitions few.
+        let times = [
+            Some(3_600_000),
+            None,
+            Some(0),
+            Some(3_600_000),
+            Some(7_200_000),
+        ];
+        assert_eq!(time_order(&times), vec![2, 0, 3, 4, 1]);
+        assert_eq!(time_order(&[]), Vec::<usize>::new());
     }
 
     #[test]
