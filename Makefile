@@ -36,7 +36,7 @@ test: tools $(VENV)/.installed
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then FUZZ_SKIP_REPLAY=1 tests/scripts/fuzz.sh run $(FUZZ_SECONDS); fi
 
 ## The main job: a generated day (or your own log files: FILES="dir or files") through the
-## local pipeline (design section 9), a report on the terminal, the lake left in ./lake.
+## local pipeline (docs/ARCHITECTURE.md §9), a report on the terminal, the lake left in ./lake.
 ## DEMO_ARGS passes further options (e.g. --scale 0.2, --seed 7, --sources mapping.json).
 demo: tools $(VENV)/.installed
 	$(CARGO) build --locked $(LAMBDAS)

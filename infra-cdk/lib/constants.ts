@@ -1,8 +1,8 @@
 /**
  * Strings shared with the Rust workspace. They are defined here ONCE for the CDK app;
  * `test/constants.test.ts` asserts they equal the Rust constants in
- * `logwrangler/src/partition.rs` (S3_PREFIX_TEMPLATE, S3_ERROR_PREFIX_TEMPLATE) and
- * `logwrangler/src/subscription.rs` (ALERTING_FILTER_PATTERN).
+ * `crates/logwrangler/src/partition.rs` (S3_PREFIX_TEMPLATE, S3_ERROR_PREFIX_TEMPLATE) and
+ * `crates/logwrangler/src/subscription.rs` (ALERTING_FILTER_PATTERN).
  */
 
 /** Firehose S3 prefix: dynamic partitioning on the keys the transform Lambda returns. */
@@ -40,7 +40,7 @@ export const GLUE_DATABASE = 'logwrangler';
 /** Athena workgroup (also the default of LOGWRANGLER_ATHENA_WORKGROUP). */
 export const ATHENA_WORKGROUP = 'logwrangler';
 
-/** EMF namespace and the metric names the transform Lambda emits (transform-lambda/src/metrics.rs). */
+/** EMF namespace and the metric names the transform Lambda emits (crates/transform-lambda/src/metrics.rs). */
 export const METRIC_NAMESPACE = 'logwrangler';
 export const TRANSFORM_METRIC_DIMENSIONS = { Function: 'transform' };
 export const TRANSFORM_METRICS = [
@@ -57,7 +57,7 @@ export const TRANSFORM_METRICS = [
   'BytesOut',
 ] as const;
 
-/** Metric names the alerting Lambda emits per invocation (alerting-lambda/src/main.rs). */
+/** Metric names the alerting Lambda emits per invocation (crates/alerting-lambda/src/main.rs). */
 export const ALERTING_METRIC_DIMENSIONS = { Function: 'alerting' };
 export const ALERTING_METRICS = [
   'EventsIn',

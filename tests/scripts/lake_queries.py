@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs the named Athena queries (schemas/queries/*.sql) with DuckDB over a local lake.
 
-DuckDB stands in for Athena (design section 9). One view per log_type plays the Glue
+DuckDB stands in for Athena (docs/ARCHITECTURE.md §9). One view per log_type plays the Glue
 table: it reads `LAKE/logs/log_type=<t>/year=/month=/day=/hour=/*.gz` (GZIP NDJSON, as
 Firehose writes it) with the columns and types of `schemas/<t>.schema.json`
 (`x-glue-columns`, the same list the CDK stack gives Glue), plus the partition columns.

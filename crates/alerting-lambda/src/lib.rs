@@ -1,4 +1,4 @@
-//! The alerting Lambda of logwrangler (design sections 7 and 8), as a library:
+//! The alerting Lambda of logwrangler (docs/ARCHITECTURE.md §7 and §8), as a library:
 //! conference and call summaries, severity routing with dedupe, and the app
 //! log API. The `alerting-lambda` binary is a thin dispatcher over
 //! [`Alerting`] on DynamoDB ([`store::DynamoStore`]) and SNS

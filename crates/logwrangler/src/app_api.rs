@@ -1,4 +1,4 @@
-//! The app log API (`POST /logs`, design sections 1 and 7): validating a
+//! The app log API (`POST /logs`, docs/ARCHITECTURE.md §1 and §7): validating a
 //! request body into application events.
 //!
 //! A body is one event object, or a non-empty array of at most
@@ -304,7 +304,7 @@ impl Context<'_> {
                 ),
             )
         })?;
-        // `-` is the lake's null (design section 4): such a message would be stored as none.
+        // `-` is the lake's null (docs/ARCHITECTURE.md §4): such a message would be stored as none.
         if message.trim().is_empty() || message == "-" {
             return Err(ApiError::invalid(path("message"), "must not be empty"));
         }

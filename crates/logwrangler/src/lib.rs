@@ -2,7 +2,7 @@
 //!
 //! The pure core of the logwrangler pipeline: it turns one log event (a line,
 //! or a JSON message) from a Pexip Infinity node or an AWS service into one
-//! typed record (design section 4), decides its log_type (source mapping, then
+//! typed record (docs/ARCHITECTURE.md §4), decides its log_type (source mapping, then
 //! content sniffing), its event time and severity, and exports the JSON Schema of
 //! every record type. No I/O and no AWS SDK: the Lambdas and the CLI are the
 //! shell around it.

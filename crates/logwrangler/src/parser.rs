@@ -16,7 +16,7 @@ use crate::severity::Rules;
 use crate::time::Millis;
 
 /// An event time further than this from the delivery time is not trusted for
-/// partitioning (design section 3): a node with a wrong clock must not scatter
+/// partitioning (docs/ARCHITECTURE.md §3): a node with a wrong clock must not scatter
 /// data outside the projected partition range.
 pub const SUSPECT_SKEW_MS: Millis = 7 * 86_400_000;
 
@@ -298,7 +298,7 @@ impl LineParser {
                 )
             }
         };
-        // VPC flow records carry their own `account_id` (design section 4), which
+        // VPC flow records carry their own `account_id` (docs/ARCHITECTURE.md §4), which
         // shares the envelope's column name: the record's value wins, the
         // CloudWatch owner fills it when the format has none, and the envelope
         // does not write the key a second time.

@@ -1,4 +1,4 @@
-//! Dynamic partitioning keys (design sections 3 and 6): every output record
+//! Dynamic partitioning keys (docs/ARCHITECTURE.md §3 and §6): every output record
 //! carries `log_type`, `year`, `month`, `day`, `hour` of its partition time, and
 //! the S3 prefix is evaluated from the same template string the stack deploys.
 

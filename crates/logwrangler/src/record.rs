@@ -71,7 +71,7 @@ impl Serialize for LogType {
     }
 }
 
-/// The fields every record carries, whatever its log_type (design section 4).
+/// The fields every record carries, whatever its log_type (docs/ARCHITECTURE.md §4).
 #[derive(Debug, Clone, Serialize)]
 pub struct Envelope<'a> {
     /// What kind of record this is; also the first partition key.

@@ -1,6 +1,6 @@
 //! Severity: each record's natural level (Pexip `Level`, app `log_level`, ...)
 //! normalised, then adjusted by rules. Rules are data (a JSON file): the
-//! defaults of design section 8 are built in (`rules/default_rules.json`) and an
+//! defaults of docs/ARCHITECTURE.md §8 are built in (`rules/default_rules.json`) and an
 //! operator's file is evaluated before them.
 
 use std::borrow::Cow;
@@ -16,7 +16,7 @@ use crate::record::{Body, LogType, Record, Severity};
 
 mod field;
 
-/// The built-in rules (design section 8).
+/// The built-in rules (docs/ARCHITECTURE.md §8).
 pub const DEFAULT_RULES_JSON: &str = include_str!("../rules/default_rules.json");
 
 /// Dedupe window for alerts whose rule names none.

@@ -1,4 +1,4 @@
-//! Conference and call summaries (design section 7), as pure functions: what
+//! Conference and call summaries (docs/ARCHITECTURE.md §7), as pure functions: what
 //! one Pexip `administrator.conference` or `support.media` record says about a
 //! call leg, and the aggregate of a conference session computed from its legs.
 //!

@@ -12,7 +12,7 @@
 //!   `request_proto` as written (`TLSv1.2`, `HTTP/1.1`).
 //! - OTel turns S3's `acl_required` `Yes` into a boolean and (in newer
 //!   versions) splits `url.path`/`url.query` and shortens `TLSV1.2` to `1.2`;
-//!   we keep the columns as written (design section 4: AWS's column names).
+//!   we keep the columns as written (docs/ARCHITECTURE.md §4: AWS's column names).
 //! - OTel's event time has nanoseconds; ours is milliseconds (truncated).
 //! - OTel drops S3 columns it does not know; we keep them in `extra_fields`.
 //!

@@ -1,7 +1,7 @@
 //! Conformance of the Pexip parsers (`pexip_support`, `pexip_audit`, `pexip_web`).
 //!
 //! Inputs: the fixtures in `tests/fixtures/pexip/` (built from the documented line
-//! format, design section 5: no real production line is public), the complete or
+//! format, docs/ARCHITECTURE.md §4 (the Pexip line format): no real production line is public), the complete or
 //! completable lines quoted in `tests/peers/pexip/*.txt`, the values of the
 //! mlnrt/pexip-logs-in-aws query screenshots (transcribed in the same file) rebuilt into
 //! lines, and Vector's `parse_common_log` cases behind a syslog prefix.

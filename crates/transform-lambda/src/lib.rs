@@ -1,4 +1,4 @@
-//! The Firehose data-transformation Lambda of logwrangler (design section 3),
+//! The Firehose data-transformation Lambda of logwrangler (docs/ARCHITECTURE.md §3),
 //! as a library: the `transform-lambda` binary and `logwrangler transform` run
 //! exactly this code.
 //!

@@ -1,4 +1,4 @@
-//! The processor contract (design section 3), end to end through
+//! The processor contract (docs/ARCHITECTURE.md §3), end to end through
 //! [`transform_lambda::process`]: every record answered exactly once, decoding
 //! of every data shape, partition splitting, the 6 MB budget and re-ingest
 //! accounting. Re-ingest goes to an in-memory stream here; the tests against

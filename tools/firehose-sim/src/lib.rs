@@ -1,4 +1,4 @@
-//! A Firehose simulator for logwrangler (design section 9). No local tool emulates Firehose's
+//! A Firehose simulator for logwrangler (docs/ARCHITECTURE.md §9). No local tool emulates Firehose's
 //! Lambda processing and dynamic partitioning, so this does, as the AWS
 //! documentation describes Firehose:
 //!

@@ -1,4 +1,4 @@
-//! The seeded traffic generator of logwrangler (design section 9): a realistic day of a Pexip
+//! The seeded traffic generator of logwrangler (docs/ARCHITECTURE.md §9): a realistic day of a Pexip
 //! Infinity estate and the AWS services around it, as CloudWatch Logs delivers
 //! it through subscription filters, together with its ground truth.
 //!

@@ -8,7 +8,7 @@
 //! connectivity loss between two nodes, auditd records and the web server's
 //! access lines.
 //!
-//! Every line follows design section 5 and the fixtures in
+//! Every line follows docs/ARCHITECTURE.md §4 (the Pexip line format) and the fixtures in
 //! `tests/fixtures/pexip/`; each one is written together with what the core
 //! must make of it ([`Expect`]) and, for call legs, the facts of the leg
 //! ([`CallTruth`]), so the ground truth is known by construction.

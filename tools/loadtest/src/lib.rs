@@ -1,4 +1,4 @@
-//! The load tests and benchmarks of logwrangler (design section 9): the
+//! The load tests and benchmarks of logwrangler (docs/ARCHITECTURE.md §9): the
 //! zero-loss proof under faults ([`chaos`]), the sustained load run
 //! ([`soak`]) and the performance figures ([`bench`]), behind the `loadtest`
 //! command, which also dispatches `demo` (in `local-stack`) and `generate`

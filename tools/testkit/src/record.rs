@@ -36,7 +36,7 @@ pub fn check_parse_line(input: &[u8]) -> Verdict {
     Ok(())
 }
 
-/// One typed record against the record contract (design section 4): its JSON
+/// One typed record against the record contract (docs/ARCHITECTURE.md §4): its JSON
 /// is one object with no two keys differing only in case, every key and value
 /// fits the published schema of its log_type (Glue column types; integers fit
 /// `bigint`), the envelope fields come from `ctx` (event id, log group and

@@ -1,5 +1,5 @@
 //! The Lambda's [`Store`]: one DynamoDB table, two GSIs, every access
-//! pattern of design section 7 one Query or GetItem.
+//! pattern of docs/ARCHITECTURE.md §7 one Query or GetItem.
 //!
 //! | item | pk | sk | gsi1pk / gsi1sk | gsi2pk / gsi2sk |
 //! |---|---|---|---|---|

@@ -1,5 +1,5 @@
 //! The local lake: a directory standing for the lake bucket, with object keys
-//! as paths under it, written the way Firehose writes S3 (design section 6).
+//! as paths under it, written the way Firehose writes S3 (docs/ARCHITECTURE.md §6).
 //!
 //! [`LakeDir`] is the bucket: whole objects written through a temporary name,
 //! finished files moved into place, objects listed, read back gunzipped and

@@ -1,4 +1,4 @@
-//! Alerts (design section 8): a classified record turned into one SNS message.
+//! Alerts (docs/ARCHITECTURE.md §8): a classified record turned into one SNS message.
 //!
 //! | part | SNS field | notes |
 //! |---|---|---|

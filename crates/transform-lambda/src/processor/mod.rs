@@ -2,7 +2,7 @@
 //! plan (one answer per record, plus the payloads to re-ingest), and from the
 //! plan and the re-ingest outcome to the response. No I/O happens here.
 //!
-//! Contract (design section 3): each record is decoded on its own (base64,
+//! Contract (docs/ARCHITECTURE.md §3): each record is decoded on its own (base64,
 //! gzip when it starts with `1f 8b`, a CloudWatch envelope or Direct PUT lines);
 //! exactly one answer per recordId; `Ok` data is newline-delimited typed JSON
 //! whose lines share one partition; other partitions, and whatever does not

@@ -20,7 +20,7 @@
 //! Event time: the originating time (`YYYY-MM-DD HH:MM:SS,mmm`, UTC); when it is
 //! missing or malformed, the syslog time.
 //!
-//! Pairs (design section 5):
+//! Pairs (docs/ARCHITECTURE.md §4 (the Pexip line format)):
 //! - Keys are normalised: lower-case, `-` -> `_` (`Remote-Port`, `Remote-port` -> `remote_port`).
 //! - A quoted value ends at an unescaped `"` followed by whitespace or the end of the
 //!   line; `\"` inside means `"`. Deliberate refinement: when several quotes qualify,
@@ -281,7 +281,7 @@ pexip_keys! {
 }
 
 /// Normalised key names that never become or overwrite a column: the envelope
-/// fields and this type's own fixed fields (design section 4).
+/// fields and this type's own fixed fields (docs/ARCHITECTURE.md §4).
 const RESERVED: &[&str] = &[
     "node",
     "level",
