@@ -8,5 +8,5 @@ FROM alb
 WHERE concat(year, '-', month, '-', day) BETWEEN ? AND ?
   AND elb_status_code >= 500
 GROUP BY coalesce(target_ip, '(no target)')
-ORDER BY errors_5xx DESC
+ORDER BY errors_5xx DESC, target
 LIMIT 50;
