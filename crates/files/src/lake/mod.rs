@@ -13,7 +13,7 @@ pub mod error_prefix;
 pub mod key;
 pub mod run;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, IoContext, Result};
@@ -163,12 +163,10 @@ pub fn is_safe_key(key: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
-/// GZIP, as Firehose compresses objects with `CompressionFormat: GZIP`.
+/// GZIP, as Firehose compresses objects with `CompressionFormat: GZIP`: the
+/// core's one gzip helper at the default level.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    // Writing into a Vec cannot fail.
-    let _ = encoder.write_all(data);
-    encoder.finish().unwrap_or_default()
+    logwrangler::gzip::gzip(data, logwrangler::gzip::Level::Default)
 }
 
 /// Writes a file through a temporary name, so readers never see half of it.
