@@ -76,14 +76,14 @@ impl Config {
     /// | `LOGWRANGLER_PSEUDONYMISE_KEY_SECRET` | Secrets Manager secret (name or ARN) holding that key ([`Config::load`] reads it) |
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let table = var("LOGWRANGLER_TABLE").ok_or_else(|| {
-            ConfigError("LOGWRANGLER_TABLE is not set: give the DynamoDB table name".into())
+            ConfigError::Missing("LOGWRANGLER_TABLE is not set: give the DynamoDB table name".into())
         })?;
         let mut topics = Topics::default();
         for severity in Severity::ALL {
             let name = format!("LOGWRANGLER_TOPIC_{}_ARN", severity.as_str().to_uppercase());
             if let Some(arn) = var(&name) {
                 if !arn.starts_with("arn:") {
-                    return Err(ConfigError(format!(
+                    return Err(ConfigError::Invalid(format!(
                         "{name}={arn:?} is not an SNS topic ARN (arn:aws:sns:...)"
                     )));
                 }
@@ -93,7 +93,7 @@ impl Config {
         let alert_min_severity = match var("LOGWRANGLER_ALERT_MIN_SEVERITY") {
             None => Severity::Warning,
             Some(level) => Severity::from_level(&level).ok_or_else(|| {
-                ConfigError(format!(
+                ConfigError::Invalid(format!(
                     "LOGWRANGLER_ALERT_MIN_SEVERITY={level:?} is not a severity: use critical, error, warning, info or debug"
                 ))
             })?,
@@ -101,18 +101,18 @@ impl Config {
         let retention_days = match var("LOGWRANGLER_RETENTION_DAYS") {
             None => 90,
             Some(days) => days.trim().parse().ok().filter(|d: &i64| (1..=3650).contains(d)).ok_or_else(|| {
-                ConfigError(format!("LOGWRANGLER_RETENTION_DAYS={days:?} is not valid: give a whole number of days from 1 to 3650"))
+                ConfigError::Invalid(format!("LOGWRANGLER_RETENTION_DAYS={days:?} is not valid: give a whole number of days from 1 to 3650"))
             })?,
         };
         let sources_json = match (var("LOGWRANGLER_SOURCES"), var("LOGWRANGLER_SOURCES_FILE")) {
             (Some(_), Some(_)) => {
-                return Err(ConfigError(
+                return Err(ConfigError::Conflict(
                     "set LOGWRANGLER_SOURCES or LOGWRANGLER_SOURCES_FILE, not both".into(),
                 ));
             }
             (Some(json), None) => Some(json),
             (None, Some(path)) => Some(std::fs::read_to_string(&path).map_err(|e| {
-                ConfigError(format!("LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"))
+                ConfigError::Unavailable(format!("LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"))
             })?),
             (None, None) => None,
         };
@@ -152,7 +152,7 @@ mod tests {
         assert!(
             from(&[])
                 .unwrap_err()
-                .0
+                .to_string()
                 .contains("LOGWRANGLER_TABLE is not set")
         );
         let config = from(&[
@@ -174,13 +174,13 @@ mod tests {
             ("LOGWRANGLER_ALERT_MIN_SEVERITY", "loud"),
         ])
         .unwrap_err();
-        assert!(e.0.contains("is not a severity"), "{e}");
+        assert!(e.message().contains("is not a severity"), "{e}");
         let e = from(&[
             ("LOGWRANGLER_TABLE", "t"),
             ("LOGWRANGLER_TOPIC_ERROR_ARN", "errors"),
         ])
         .unwrap_err();
-        assert!(e.0.contains("LOGWRANGLER_TOPIC_ERROR_ARN"), "{e}");
+        assert!(e.message().contains("LOGWRANGLER_TOPIC_ERROR_ARN"), "{e}");
     }
 
     #[test]
@@ -204,7 +204,7 @@ mod tests {
         ])
         .unwrap_err();
         assert!(
-            e.0.starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: the pseudonymisation key has 6 bytes"),
+            e.message().starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: the pseudonymisation key has 6 bytes"),
             "{e}"
         );
         let e = from(&[
@@ -213,7 +213,7 @@ mod tests {
             ("LOGWRANGLER_PSEUDONYMISE_KEY_SECRET", "/k"),
         ])
         .unwrap_err();
-        assert!(e.0.contains("not both"), "{e}");
+        assert!(e.message().contains("not both"), "{e}");
     }
 
     #[test]
@@ -237,14 +237,14 @@ mod tests {
             ("LOGWRANGLER_SOURCES", json),
         ])
         .unwrap_err();
-        assert!(e.0.contains("not both"), "{e}");
+        assert!(e.message().contains("not both"), "{e}");
         let e = from(&[
             ("LOGWRANGLER_TABLE", "t"),
             ("LOGWRANGLER_SOURCES_FILE", "/no/such/file.json"),
         ])
         .unwrap_err();
         assert!(
-            e.0.starts_with("LOGWRANGLER_SOURCES_FILE: cannot read"),
+            e.message().starts_with("LOGWRANGLER_SOURCES_FILE: cannot read"),
             "{e}"
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -22,4 +22,4 @@ pub mod secrets;
 pub mod sink;
 
 pub use context::{LogOrigin, direct_put_context};
-pub use logging::init_tracing;
+pub use logging::{init_tracing, log_config_error};

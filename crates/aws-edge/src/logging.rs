@@ -18,3 +18,21 @@ pub fn init_tracing() {
         .without_time()
         .init();
 }
+
+/// Logs why a Lambda refused its configuration at cold start, with the kind
+/// and the fix an operator needs: a secret or file that could not be read is
+/// retried on the next cold start, anything else needs a redeploy.
+pub fn log_config_error(err: &logwrangler::ConfigError) {
+    use logwrangler::ConfigError::*;
+    let kind = match err {
+        Missing(_) => "missing",
+        Invalid(_) => "invalid",
+        Conflict(_) => "conflict",
+        Unavailable(_) => "unavailable",
+    };
+    if err.is_retryable() {
+        tracing::error!(error = %err, kind, "configuration could not be read; fix the permission or resource named, the next cold start retries");
+    } else {
+        tracing::error!(error = %err, kind, "invalid configuration; fix the environment variable and redeploy");
+    }
+}

@@ -93,7 +93,7 @@ pub fn inline_pseudonymiser(
     match KeySource::from_vars(var)? {
         None => Ok(None),
         Some(KeySource::Inline(key)) => from_key(&key, KEY_VAR).map(Some),
-        Some(KeySource::Secret(_)) => Err(ConfigError(format!(
+        Some(KeySource::Secret(_)) => Err(ConfigError::Conflict(format!(
             "{KEY_SECRET_VAR} is set but this configuration is read without access to Secrets Manager: \
              load it with Config::load (the Lambda binaries do)"
         ))),
@@ -112,7 +112,7 @@ pub async fn load_pseudonymiser(
         Some(KeySource::Inline(key)) => from_key(&key, KEY_VAR).map(Some),
         Some(KeySource::Secret(id)) => {
             let key = store.secret_string(&id).await.map_err(|e| {
-                ConfigError(format!(
+                ConfigError::Unavailable(format!(
                     "{KEY_SECRET_VAR}: cannot read the pseudonymisation key from secret {id:?}: {e}. \
                      Check that the secret exists in this region with the key as its SecretString and \
                      that the function's role allows secretsmanager:GetSecretValue on it (and \
@@ -148,7 +148,7 @@ pub async fn load_with_key<C>(
 fn from_key(key: &str, source: &str) -> Result<Arc<Pseudonymiser>, ConfigError> {
     Pseudonymiser::from_key_text(key)
         .map(Arc::new)
-        .map_err(|e| ConfigError(format!("{source}: {e}")))
+        .map_err(|e| e.context(source))
 }
 
 #[cfg(test)]
@@ -201,15 +201,15 @@ mod tests {
         );
 
         let err = inline_pseudonymiser(vars(&[(KEY_SECRET_VAR, "/lw/key")])).unwrap_err();
-        assert!(err.0.contains("Config::load"), "{err}");
+        assert!(err.message().contains("Config::load"), "{err}");
         let err = block_on(load_pseudonymiser(
             vars(&[(KEY_SECRET_VAR, "/lw/none")]),
             &store,
         ))
         .unwrap_err();
         assert!(
-            err.0.contains("cannot read the pseudonymisation key from secret \"/lw/none\": ResourceNotFoundException")
-                && err.0.contains("secretsmanager:GetSecretValue"),
+            err.message().contains("cannot read the pseudonymisation key from secret \"/lw/none\": ResourceNotFoundException")
+                && err.message().contains("secretsmanager:GetSecretValue"),
             "{err}"
         );
         let err = block_on(load_pseudonymiser(
@@ -218,12 +218,12 @@ mod tests {
         ))
         .unwrap_err();
         assert!(
-            err.0
+            err.message()
                 .starts_with("secret \"/lw/weak\": the pseudonymisation key has 1 bytes"),
             "{err}"
         );
         let err = inline_pseudonymiser(vars(&[(KEY_VAR, "hunter2hunter2")])).unwrap_err();
-        assert!(err.0.starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: "), "{err}");
-        assert!(!err.0.contains("hunter2"), "{err}");
+        assert!(err.message().starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: "), "{err}");
+        assert!(!err.message().contains("hunter2"), "{err}");
     }
 }

@@ -20,6 +20,7 @@
 pub mod alert;
 pub mod app_api;
 pub mod detect;
+pub mod error;
 pub mod formats;
 pub mod gzip;
 pub mod parser;
@@ -34,7 +35,8 @@ pub mod text;
 pub mod time;
 pub mod value;
 
-pub use detect::{ConfigError, SourceConfig};
+pub use detect::SourceConfig;
+pub use error::ConfigError;
 pub use parser::{EventContext, Line, LineParser};
 pub use pseudonym::Pseudonymiser;
 pub use record::{LogType, Record, Severity};

@@ -11,7 +11,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::detect::ConfigError;
+use crate::error::ConfigError;
 use crate::record::{Body, LogType, Record, Severity};
 
 mod field;
@@ -94,7 +94,7 @@ impl Rules {
     /// sets `"replace_defaults": true`).
     pub fn from_json(json: &str) -> Result<Rules, ConfigError> {
         let file: RulesFile = serde_json::from_str(json)
-            .map_err(|e| ConfigError(format!("rules file is not valid: {e}")))?;
+            .map_err(|e| ConfigError::Invalid(format!("rules file is not valid: {e}")))?;
         let replace = file.replace_defaults;
         let mut rules = compile(file)?;
         if !replace {
@@ -105,7 +105,7 @@ impl Rules {
 
     fn from_json_without_defaults(json: &str) -> Result<Rules, ConfigError> {
         let file: RulesFile = serde_json::from_str(json)
-            .map_err(|e| ConfigError(format!("rules file is not valid: {e}")))?;
+            .map_err(|e| ConfigError::Invalid(format!("rules file is not valid: {e}")))?;
         Ok(Rules {
             rules: compile(file)?,
         })
@@ -147,14 +147,14 @@ fn compile(file: RulesFile) -> Result<Vec<Rule>, ConfigError> {
         .map(|spec| {
             let name = spec.name;
             let regex = |what: &str, pattern: &str| {
-                Regex::new(pattern).map_err(|e| ConfigError(format!("rule {name:?}: {what} is not a valid regex: {e}")))
+                Regex::new(pattern).map_err(|e| ConfigError::Invalid(format!("rule {name:?}: {what} is not a valid regex: {e}")))
             };
             let log_type = match spec.log_type.as_deref() {
                 None => None,
-                Some(t) => Some(LogType::from_name(t).ok_or_else(|| ConfigError(format!("rule {name:?}: unknown log_type {t:?}")))?),
+                Some(t) => Some(LogType::from_name(t).ok_or_else(|| ConfigError::Invalid(format!("rule {name:?}: unknown log_type {t:?}")))?),
             };
             let severity = Severity::from_level(&spec.severity).ok_or_else(|| {
-                ConfigError(format!(
+                ConfigError::Invalid(format!(
                     "rule {name:?}: unknown severity {:?}; use critical, error, warning, info or debug",
                     spec.severity
                 ))
@@ -266,13 +266,13 @@ mod tests {
     #[test]
     fn bad_rules_files_say_what_to_fix() {
         let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"loud"}]}"#).unwrap_err();
-        assert!(err.0.contains("unknown severity \"loud\""), "{err}");
+        assert!(err.message().contains("unknown severity \"loud\""), "{err}");
         let err = Rules::from_json(r#"{"rules":[{"name":"x","message":"(","severity":"info"}]}"#)
             .unwrap_err();
-        assert!(err.0.contains("message is not a valid regex"), "{err}");
+        assert!(err.message().contains("message is not a valid regex"), "{err}");
         let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"info","colour":"red"}]}"#)
             .unwrap_err();
-        assert!(err.0.contains("unknown field"), "{err}");
+        assert!(err.message().contains("unknown field"), "{err}");
     }
 
     #[test]

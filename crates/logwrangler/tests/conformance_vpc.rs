@@ -563,14 +563,14 @@ fn a_bad_configured_format_is_a_config_error() {
     let err = SourceConfig::from_json(r#"{"sources":[{"log_group":"x","log_type":"vpc_flow","vpc_format":"${version} ${account-id"}]}"#)
         .unwrap_err();
     assert!(
-        err.0.contains("sources[0].vpc_format") && err.0.contains("${name}"),
+        err.message().contains("sources[0].vpc_format") && err.message().contains("${name}"),
         "{err}"
     );
     let err = SourceConfig::from_json(
         r#"{"sources":[{"log_group":"x","log_type":"vpc_flow","vpc_format":""}]}"#,
     )
     .unwrap_err();
-    assert!(err.0.contains("empty"), "{err}");
+    assert!(err.message().contains("empty"), "{err}");
 }
 
 /// The envelope's `account_id` (CloudWatch owner) and the VPC field `account_id`

@@ -70,24 +70,24 @@ impl Config {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let sources = match (var("LOGWRANGLER_SOURCES"), var("LOGWRANGLER_SOURCES_FILE")) {
             (Some(_), Some(_)) => {
-                return Err(ConfigError(
+                return Err(ConfigError::Conflict(
                     "set LOGWRANGLER_SOURCES or LOGWRANGLER_SOURCES_FILE, not both".into(),
                 ));
             }
             (Some(json), None) => SourceConfig::from_json(&json)
-                .map_err(|e| ConfigError(format!("LOGWRANGLER_SOURCES: {e}")))?,
+                .map_err(|e| e.context("LOGWRANGLER_SOURCES"))?,
             (None, Some(path)) => {
                 let json = std::fs::read_to_string(&path).map_err(|e| {
-                    ConfigError(format!("LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"))
+                    ConfigError::Unavailable(format!("LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"))
                 })?;
                 SourceConfig::from_json(&json)
-                    .map_err(|e| ConfigError(format!("LOGWRANGLER_SOURCES_FILE {path}: {e}")))?
+                    .map_err(|e| e.context(format!("LOGWRANGLER_SOURCES_FILE {path}")))?
             }
             (None, None) => SourceConfig::default(),
         };
         let rules = match var("LOGWRANGLER_RULES") {
             Some(json) => Rules::from_json(&json)
-                .map_err(|e| ConfigError(format!("LOGWRANGLER_RULES: {e}")))?,
+                .map_err(|e| e.context("LOGWRANGLER_RULES"))?,
             None => Rules::default(),
         };
         let defaults = Limits::default();
@@ -150,7 +150,7 @@ fn number(
     };
     match text.trim().parse::<usize>() {
         Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(ConfigError(format!(
+        _ => Err(ConfigError::Invalid(format!(
             "{name}={text:?} is not valid: give a whole number from {} to {}",
             range.start(),
             range.end()
@@ -189,7 +189,7 @@ mod tests {
     fn bad_values_name_the_variable_and_the_fix() {
         let err = from(&[("LOGWRANGLER_MAX_LINE_BYTES", "lots")]).unwrap_err();
         assert!(
-            err.0.contains(
+            err.message().contains(
                 "LOGWRANGLER_MAX_LINE_BYTES=\"lots\" is not valid: give a whole number from 1024"
             ),
             "{err}"
@@ -200,18 +200,18 @@ mod tests {
         )])
         .unwrap_err();
         assert!(
-            err.0.starts_with("LOGWRANGLER_SOURCES: ")
-                && err.0.contains("unknown log_type \"syslog\""),
+            err.message().starts_with("LOGWRANGLER_SOURCES: ")
+                && err.message().contains("unknown log_type \"syslog\""),
             "{err}"
         );
         let err = from(&[("LOGWRANGLER_RULES", "{")]).unwrap_err();
         assert!(
-            err.0
+            err.message()
                 .starts_with("LOGWRANGLER_RULES: rules file is not valid"),
             "{err}"
         );
         let err = from(&[("LOGWRANGLER_SOURCES_FILE", "/no/such/file.json")]).unwrap_err();
-        assert!(err.0.contains("cannot read /no/such/file.json"), "{err}");
+        assert!(err.message().contains("cannot read /no/such/file.json"), "{err}");
     }
 
     #[test]
@@ -240,14 +240,14 @@ mod tests {
         assert!(config.parser.pseudonymiser().is_some());
         let err = from(&[("LOGWRANGLER_PSEUDONYMISE_KEY", "0123456789abcdef")]).unwrap_err();
         assert!(
-            err.0
+            err.message()
                 .starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: the pseudonymisation key has 8 bytes"),
             "{err}"
         );
         let weak = "ab".repeat(32);
         let err = from(&[("LOGWRANGLER_PSEUDONYMISE_KEY", weak.as_str())]).unwrap_err();
-        assert!(err.0.contains("not random"), "{err}");
+        assert!(err.message().contains("not random"), "{err}");
         let err = from(&[("LOGWRANGLER_PSEUDONYMISE_KEY_SECRET", "/lw/key")]).unwrap_err();
-        assert!(err.0.contains("Config::load"), "{err}");
+        assert!(err.message().contains("Config::load"), "{err}");
     }
 }

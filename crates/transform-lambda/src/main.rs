@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
     let config = match Config::load_env(&SecretsManager::lazy()).await {
         Ok(config) => config,
         Err(err) => {
-            tracing::error!(error = %err, "invalid configuration; fix the environment variable and redeploy");
+            logwrangler_aws::log_config_error(&err);
             return Err(err.into());
         }
     };

@@ -106,11 +106,11 @@ async fn the_key_is_read_from_a_secret_at_cold_start() {
     .await
     .unwrap_err();
     assert!(
-        err.0
+        err.message()
             .contains("cannot read the pseudonymisation key from secret \"logwrangler/missing\"")
-            && err.0.contains("ResourceNotFoundException")
-            && err.0.contains("secretsmanager:GetSecretValue"),
+            && err.message().contains("ResourceNotFoundException")
+            && err.message().contains("secretsmanager:GetSecretValue"),
         "{err}"
     );
-    assert!(!err.0.contains(KEY));
+    assert!(!err.message().contains(KEY));
 }

@@ -6,4 +6,4 @@ pub mod sniff;
 pub mod source;
 
 pub use sniff::{Sniffed, sniff};
-pub use source::{ConfigError, SourceConfig, SourceConfigFile, SourceRule, SourceTarget};
+pub use source::{SourceConfig, SourceConfigFile, SourceRule, SourceTarget};

@@ -4,6 +4,7 @@
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::error::ConfigError;
 use crate::formats::vpc_flow;
 use crate::record::LogType;
 
@@ -51,23 +52,11 @@ pub struct SourceConfig {
     pub keep_raw: bool,
 }
 
-/// A configuration error, with what to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 impl SourceConfig {
     /// Parses and validates a JSON configuration.
     pub fn from_json(json: &str) -> Result<SourceConfig, ConfigError> {
         let file: SourceConfigFile = serde_json::from_str(json)
-            .map_err(|e| ConfigError(format!("source configuration is not valid: {e}")))?;
+            .map_err(|e| ConfigError::Invalid(format!("source configuration is not valid: {e}")))?;
         Self::from_file(file)
     }
 
@@ -77,7 +66,7 @@ impl SourceConfig {
         for (i, rule) in file.sources.into_iter().enumerate() {
             let log_type = LogType::from_name(&rule.log_type).ok_or_else(|| {
                 let names: Vec<_> = LogType::ALL.iter().map(|t| t.as_str()).collect();
-                ConfigError(format!(
+                ConfigError::Invalid(format!(
                     "sources[{i}]: unknown log_type {:?}; use one of: {}",
                     rule.log_type,
                     names.join(", ")
@@ -86,10 +75,10 @@ impl SourceConfig {
             let vpc_format = match rule.vpc_format {
                 Some(spec) if log_type == LogType::VpcFlow => Some(
                     vpc_flow::Format::from_config(&spec)
-                        .map_err(|e| ConfigError(format!("sources[{i}].vpc_format: {e}")))?,
+                        .map_err(|e| ConfigError::Invalid(format!("sources[{i}].vpc_format: {e}")))?,
                 ),
                 Some(_) => {
-                    return Err(ConfigError(format!(
+                    return Err(ConfigError::Conflict(format!(
                         "sources[{i}]: vpc_format is only allowed with log_type \"vpc_flow\""
                     )));
                 }
@@ -142,7 +131,7 @@ mod tests {
         assert!(cfg.resolve("/vpc/flowlogs").unwrap().vpc_format.is_some());
         let err = SourceConfig::from_json(r#"{"sources":[{"log_group":"x","log_type":"nope"}]}"#)
             .unwrap_err();
-        assert!(err.0.contains("unknown log_type \"nope\""), "{err}");
-        assert!(err.0.contains("pexip_support"));
+        assert!(err.message().contains("unknown log_type \"nope\""), "{err}");
+        assert!(err.message().contains("pexip_support"));
     }
 }

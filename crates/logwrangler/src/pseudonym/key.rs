@@ -8,8 +8,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::scrub::Scrub;
-use crate::detect::ConfigError;
+use crate::error::ConfigError;
 
 /// Environment variable holding the key itself (hex or base64; local runs and tests).
 pub const KEY_VAR: &str = "LOGWRANGLER_PSEUDONYMISE_KEY";
@@ -112,7 +111,7 @@ impl KeySource {
     ) -> Result<Option<KeySource>, ConfigError> {
         let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         match (set(KEY_VAR), set(KEY_SECRET_VAR)) {
-            (Some(_), Some(_)) => Err(ConfigError(format!(
+            (Some(_), Some(_)) => Err(ConfigError::Conflict(format!(
                 "set {KEY_VAR} or {KEY_SECRET_VAR}, not both"
             ))),
             (Some(key), None) => Ok(Some(KeySource::Inline(key))),
@@ -156,7 +155,7 @@ impl Pseudonymiser {
                     .find_map(|engine| engine.decode(text).ok())
             })
             .ok_or_else(|| {
-                ConfigError(
+                ConfigError::Invalid(
                     "the pseudonymisation key is neither hex nor base64: generate one with `openssl rand -hex 32`".into(),
                 )
             })?;
@@ -168,7 +167,7 @@ impl Pseudonymiser {
     /// (`000...`, a short pattern repeated): both are guessable.
     pub fn from_key_bytes(key: &[u8]) -> Result<Pseudonymiser, ConfigError> {
         if key.len() < MIN_KEY_BYTES {
-            return Err(ConfigError(format!(
+            return Err(ConfigError::Invalid(format!(
                 "the pseudonymisation key has {} bytes; use at least {MIN_KEY_BYTES} random bytes (`openssl rand -hex 32`)",
                 key.len()
             )));
@@ -176,12 +175,12 @@ impl Pseudonymiser {
         let mut seen = [false; 256];
         key.iter().for_each(|b| seen[*b as usize] = true);
         if seen.iter().filter(|s| **s).count() < 8 {
-            return Err(ConfigError(
+            return Err(ConfigError::Invalid(
                 "the pseudonymisation key is not random (it repeats a few byte values); generate one with `openssl rand -hex 32`".into(),
             ));
         }
         let mac = Hmac::<Sha256>::new_from_slice(key)
-            .map_err(|e| ConfigError(format!("pseudonymisation key: {e}")))?;
+            .map_err(|e| ConfigError::Invalid(format!("pseudonymisation key: {e}")))?;
         let mut id = mac.clone();
         id.update(SCHEME);
         id.update(b"\0key-id");
@@ -253,12 +252,6 @@ impl Pseudonymiser {
         mac.update(b"\0");
         mac.update(value.as_bytes());
         mac.finalize().into_bytes().into()
-    }
-
-    /// Rewrites one free text: IP literals, `user@host` addresses and SIP
-    /// display names become tokens. `None` when nothing changed.
-    pub fn scrub_text(&self, text: &str) -> Option<String> {
-        Scrub::new(self).rewrite(text)
     }
 }
 

@@ -193,6 +193,12 @@ impl Pseudonymiser {
         }
     }
 
+    /// Rewrites one free text: IP literals, `user@host` addresses and SIP
+    /// display names become tokens. `None` when nothing changed.
+    pub fn scrub_text(&self, text: &str) -> Option<String> {
+        Scrub::new(self).rewrite(text)
+    }
+
     /// Pseudonymises an app log API event before it is stored, alerted or
     /// forwarded: personal keys of `attributes` and `details` (at any depth),
     /// then the message and the other values as free text. Idempotent.
@@ -341,7 +347,7 @@ mod tests {
             ("correct horse battery staple", "neither hex nor base64"),
             ("", "has 0 bytes"),
         ] {
-            let err = Pseudonymiser::from_key_text(key).unwrap_err().0;
+            let err = Pseudonymiser::from_key_text(key).unwrap_err().to_string();
             assert!(err.contains(want), "{key:?}: {err}");
             assert!(err.contains("openssl rand -hex 32"), "{err}");
             assert!(
@@ -376,7 +382,7 @@ mod tests {
         assert_eq!(inline, KeySource::Inline(KEY_HEX.into()));
         assert!(!format!("{inline:?}").contains(KEY_HEX));
         let both = KeySource::from_vars(vars(&[(KEY_VAR, KEY_HEX), (KEY_SECRET_VAR, "/k")]));
-        assert!(both.unwrap_err().0.contains("not both"));
+        assert!(both.unwrap_err().message().contains("not both"));
         let shown = format!("{:?}", pseudonymiser());
         assert!(shown.contains(pseudonymiser().key_id()), "{shown}");
         assert!(!shown.contains(&KEY_HEX[..16]), "{shown}");
