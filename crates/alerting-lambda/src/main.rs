@@ -40,7 +40,7 @@ async fn main() -> Result<(), Error> {
         .as_ref()
         .map(|_| FirehoseSink::with_client(aws_sdk_firehose::Client::new(&aws)));
     let service = Alerting::new(&config, store, notifier, firehose)
-        .inspect_err(logwrangler_aws::log_config_error)?;
+        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let service = &service;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         dispatch(service, event).await
