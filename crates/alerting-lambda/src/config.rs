@@ -76,7 +76,9 @@ impl Config {
     /// | `LOGWRANGLER_PSEUDONYMISE_KEY_SECRET` | Secrets Manager secret (name or ARN) holding that key ([`Config::load`] reads it) |
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let table = var("LOGWRANGLER_TABLE").ok_or_else(|| {
-            ConfigError::Missing("LOGWRANGLER_TABLE is not set: give the DynamoDB table name".into())
+            ConfigError::Missing(
+                "LOGWRANGLER_TABLE is not set: give the DynamoDB table name".into(),
+            )
         })?;
         let mut topics = Topics::default();
         for severity in Severity::ALL {
@@ -112,7 +114,9 @@ impl Config {
             }
             (Some(json), None) => Some(json),
             (None, Some(path)) => Some(std::fs::read_to_string(&path).map_err(|e| {
-                ConfigError::Unavailable(format!("LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"))
+                ConfigError::Unavailable(format!(
+                    "LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"
+                ))
             })?),
             (None, None) => None,
         };
@@ -204,7 +208,8 @@ mod tests {
         ])
         .unwrap_err();
         assert!(
-            e.message().starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: the pseudonymisation key has 6 bytes"),
+            e.message()
+                .starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: the pseudonymisation key has 6 bytes"),
             "{e}"
         );
         let e = from(&[
@@ -244,7 +249,8 @@ mod tests {
         ])
         .unwrap_err();
         assert!(
-            e.message().starts_with("LOGWRANGLER_SOURCES_FILE: cannot read"),
+            e.message()
+                .starts_with("LOGWRANGLER_SOURCES_FILE: cannot read"),
             "{e}"
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -223,7 +223,10 @@ mod tests {
             "{err}"
         );
         let err = inline_pseudonymiser(vars(&[(KEY_VAR, "hunter2hunter2")])).unwrap_err();
-        assert!(err.message().starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: "), "{err}");
+        assert!(
+            err.message().starts_with("LOGWRANGLER_PSEUDONYMISE_KEY: "),
+            "{err}"
+        );
         assert!(!err.message().contains("hunter2"), "{err}");
     }
 }

@@ -67,9 +67,14 @@ mod tests {
 
     #[test]
     fn context_keeps_the_kind_and_prefixes_the_message() {
-        let err = ConfigError::Unavailable("cannot read x".into()).context("LOGWRANGLER_SOURCES_FILE");
+        let err =
+            ConfigError::Unavailable("cannot read x".into()).context("LOGWRANGLER_SOURCES_FILE");
         assert_eq!(err.to_string(), "LOGWRANGLER_SOURCES_FILE: cannot read x");
         assert!(err.is_retryable());
-        assert!(!ConfigError::Invalid("bad".into()).context("X").is_retryable());
+        assert!(
+            !ConfigError::Invalid("bad".into())
+                .context("X")
+                .is_retryable()
+        );
     }
 }

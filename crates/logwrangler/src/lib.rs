@@ -27,6 +27,7 @@ pub mod parser;
 pub mod partition;
 pub mod pseudonym;
 pub mod record;
+pub mod registry;
 pub mod schema;
 pub mod severity;
 pub mod subscription;

@@ -6,12 +6,11 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
-use crate::detect::{self, Sniffed, SourceConfig};
-use crate::formats::{self, ParseError, ParseResult, Parsed, cloudfront, vpc_flow};
+use crate::detect::SourceConfig;
+use crate::formats::{ParseError, ParseResult, Parsed, json_object};
 use crate::pseudonym::Pseudonymiser;
-use crate::record::{Body, Envelope, LogType, Record, Unparsed};
+use crate::record::{Body, Envelope, LogType, Record};
+use crate::registry::{self, Headers, Sniffed};
 use crate::severity::Rules;
 use crate::time::Millis;
 
@@ -83,9 +82,8 @@ pub struct LineParser {
     config: Arc<SourceConfig>,
     rules: Arc<Rules>,
     forced: Option<LogType>,
-    cloudfront_columns: Option<cloudfront::Columns>,
-    amplify_columns: Option<cloudfront::Columns>,
-    vpc_format: Option<vpc_flow::Format>,
+    /// What the header lines of this source configured, per format.
+    headers: Headers,
     /// The log_type announced by the last header line: the lines after a
     /// header belong to it (a VPC custom format's lines need not look like v2).
     header_type: Option<LogType>,
@@ -110,9 +108,7 @@ impl LineParser {
             config,
             rules,
             forced: None,
-            cloudfront_columns: None,
-            amplify_columns: None,
-            vpc_format: None,
+            headers: Headers::default(),
             header_type: None,
             pseudonymiser: None,
         }
@@ -144,17 +140,17 @@ impl LineParser {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let target = ctx.log_group.and_then(|g| self.config.resolve(g)).cloned();
         if let Some(format) = target.as_ref().and_then(|t| t.vpc_format.clone()) {
-            self.vpc_format.get_or_insert(format);
+            self.headers.set_vpc_format(format);
         }
         let wanted = self
             .forced
             .or(target.map(|t| t.log_type))
             .or(self.header_type);
         let (log_type, result) = match wanted {
-            Some(log_type) => match self.header(log_type, line) {
+            Some(log_type) => match self.headers.consume(log_type, line) {
                 true => return Line::Header(log_type),
                 false => {
-                    let forced = self.parse_as(log_type, line);
+                    let forced = self.headers.parse(log_type, line);
                     match (forced, self.forced.is_none()) {
                         // A mapped group may still carry other formats: try sniffing before giving up.
                         (Err(err), true) => match self.sniff_and_parse(line) {
@@ -178,10 +174,10 @@ impl LineParser {
     fn sniff_and_parse<'a>(
         &mut self,
         line: &'a str,
-    ) -> Result<(LogType, ParseResult<'a>), LogType> {
-        Ok(match detect::sniff(line) {
+    ) -> Result<(LogType, ParseResult<Body<'a>>), LogType> {
+        Ok(match registry::sniff(line) {
             Sniffed::Header(log_type) => {
-                if self.header(log_type, line) {
+                if self.headers.consume(log_type, line) {
                     self.header_type = Some(log_type);
                     return Err(log_type);
                 }
@@ -190,7 +186,7 @@ impl LineParser {
                     Err(ParseError::fixed("header line of an unknown layout")),
                 )
             }
-            Sniffed::Line(log_type) => (log_type, self.parse_as(log_type, line)),
+            Sniffed::Line(log_type) => (log_type, self.headers.parse(log_type, line)),
             Sniffed::JsonObject => match parse_json_object(line) {
                 Ok((log_type, parsed)) => (log_type, Ok(parsed)),
                 Err(err) => (LogType::Json, Err(err)),
@@ -202,79 +198,10 @@ impl LineParser {
         })
     }
 
-    /// Consumes a header line of `log_type`; true when it was one.
-    fn header(&mut self, log_type: LogType, line: &str) -> bool {
-        match log_type {
-            LogType::CloudFront if line.starts_with('#') => {
-                if let Some(columns) = cloudfront::Columns::from_fields_header(line) {
-                    self.cloudfront_columns = Some(columns);
-                }
-                true
-            }
-            LogType::AmplifyAccess => match cloudfront::Columns::from_csv_header(line) {
-                Some(columns) => {
-                    self.amplify_columns = Some(columns);
-                    true
-                }
-                None => false,
-            },
-            LogType::VpcFlow => match vpc_flow::Format::from_header(line) {
-                Some(format) => {
-                    self.vpc_format = Some(format);
-                    true
-                }
-                None => false,
-            },
-            _ => false,
-        }
-    }
-
-    fn parse_as<'a>(&self, log_type: LogType, line: &'a str) -> ParseResult<'a> {
-        use formats::*;
-        match log_type {
-            LogType::PexipSupport => pexip_support::parse(line),
-            LogType::PexipAudit => pexip_audit::parse(line),
-            LogType::PexipWeb => pexip_web::parse(line),
-            LogType::Alb => alb::parse(line),
-            LogType::ElbClassic => elb_classic::parse(line),
-            LogType::CloudFront => cloudfront::parse(
-                line,
-                self.cloudfront_columns
-                    .as_ref()
-                    .unwrap_or(cloudfront::Columns::default_order()),
-            ),
-            LogType::AmplifyAccess => cloudfront::parse_amplify(
-                line,
-                self.amplify_columns
-                    .as_ref()
-                    .unwrap_or(cloudfront::Columns::default_order()),
-            ),
-            LogType::S3Access => s3_access::parse(line),
-            LogType::VpcFlow => vpc_flow::parse(
-                line,
-                self.vpc_format
-                    .as_ref()
-                    .unwrap_or(vpc_flow::Format::default_v2()),
-            ),
-            LogType::LambdaPlatform if !line.starts_with('{') => lambda_platform::parse(line),
-            LogType::App if !line.starts_with('{') => app::parse_text(line),
-            LogType::CloudTrail | LogType::LambdaPlatform | LogType::App | LogType::Json => {
-                let object = json_object(line)?;
-                match log_type {
-                    LogType::CloudTrail => cloudtrail::from_object(object),
-                    LogType::LambdaPlatform => lambda_platform::from_object(object),
-                    LogType::App => app::from_object(object),
-                    _ => Ok(app::json_from_object(object)),
-                }
-            }
-            LogType::Unparsed => Err(ParseError::fixed("log_type unparsed was requested")),
-        }
-    }
-
     fn finish<'a>(
         &self,
         log_type: LogType,
-        result: ParseResult<'a>,
+        result: ParseResult<Body<'a>>,
         line: &'a str,
         ctx: &EventContext<'a>,
     ) -> Record<'a> {
@@ -292,21 +219,21 @@ impl LineParser {
                 };
                 (
                     LogType::Unparsed,
-                    Body::Unparsed(Unparsed { parse_error }),
+                    Body::unparsed(parse_error),
                     None,
                     Some(Cow::Borrowed(line)),
                 )
             }
         };
-        // VPC flow records carry their own `account_id` (docs/ARCHITECTURE.md §4), which
+        // A format may carry its own `account_id` column (vpc_flow, docs/ARCHITECTURE.md §4), which
         // shares the envelope's column name: the record's value wins, the
         // CloudWatch owner fills it when the format has none, and the envelope
         // does not write the key a second time.
         let mut body = body;
         let mut account_id = ctx.account_id.map(Cow::Borrowed);
-        if let Body::VpcFlow(flow) = &mut body {
-            if flow.account_id.is_none() {
-                flow.account_id = account_id.take();
+        if let Some(own) = body.account_id() {
+            if own.is_none() {
+                *own = account_id.take();
             } else {
                 account_id = None;
             }
@@ -360,28 +287,8 @@ pub fn derived_event_id(source: &str, position: u64, line: &str) -> String {
     format!("lw-{:032x}", hasher.digest128())
 }
 
-fn json_object(line: &str) -> Result<Map<String, Value>, ParseError> {
-    match serde_json::from_str::<Value>(line) {
-        Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(ParseError::fixed("JSON value is not an object")),
-        Err(e) => Err(ParseError::new(format!("invalid JSON: {e}"))),
-    }
-}
-
-/// Classifies a JSON object line by its keys.
-fn parse_json_object(line: &str) -> Result<(LogType, Parsed<'static>), ParseError> {
-    use formats::{app, cloudtrail, lambda_platform};
-    let object = json_object(line)?;
-    if cloudtrail::is_cloudtrail(&object) {
-        Ok((LogType::CloudTrail, cloudtrail::from_object(object)?))
-    } else if lambda_platform::is_platform_record(&object) {
-        Ok((
-            LogType::LambdaPlatform,
-            lambda_platform::from_object(object)?,
-        ))
-    } else if app::is_app(&object) {
-        Ok((LogType::App, app::from_object(object)?))
-    } else {
-        Ok((LogType::Json, app::json_from_object(object)))
-    }
+/// Classifies a JSON object line by its keys (the formats that claim objects,
+/// in registry order).
+fn parse_json_object(line: &str) -> Result<(LogType, Parsed<Body<'static>>), ParseError> {
+    registry::classify_object(json_object(line)?)
 }

@@ -1,75 +1,18 @@
-//! The typed record model: the envelope every output line carries, and the
-//! per-log_type bodies (one struct per format, defined beside its parser).
+//! The typed record model: the envelope every output line carries, then the
+//! log_type's body (one struct per format, defined beside its parser and
+//! listed in [`crate::registry`]).
 //!
 //! Records borrow from the input line wherever the value needs no rewriting
 //! (`Str<'a>` is a `Cow<'a, str>`), so parsing allocates only for values that
 //! are unescaped or decoded.
 
-use std::fmt;
-
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde::ser::Serializer;
 
-use crate::formats::{
-    alb::Alb, app::App, app::Json, cloudfront::CloudFront, cloudtrail::CloudTrail,
-    elb_classic::ElbClassic, lambda_platform::LambdaPlatform, pexip_audit::PexipAudit,
-    pexip_support::PexipSupport, pexip_web::PexipWeb, s3_access::S3Access, vpc_flow::VpcFlow,
-};
+pub use crate::formats::unparsed::Unparsed;
+pub use crate::registry::{Body, LogType};
 use crate::time::Millis;
 pub use crate::value::{Fields, Severity, Str};
-
-macro_rules! log_types {
-    ($($variant:ident => $name:literal: $doc:literal,)*) => {
-        /// Every kind of record the pipeline produces; also the first partition key.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum LogType { $(#[doc = $doc] $variant,)* }
-
-        impl LogType {
-            /// All log types, in schema order.
-            pub const ALL: &'static [LogType] = &[$(LogType::$variant,)*];
-
-            /// The name used in records, partition keys, schemas and Glue tables.
-            pub const fn as_str(self) -> &'static str {
-                match self { $(LogType::$variant => $name,)* }
-            }
-
-            /// Parses a log_type name as written in records and configuration.
-            pub fn from_name(name: &str) -> Option<LogType> {
-                match name { $($name => Some(LogType::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
-log_types! {
-    PexipSupport => "pexip_support": "Pexip Infinity support and administrator log lines.",
-    PexipAudit => "pexip_audit": "Linux auditd lines forwarded by Pexip nodes.",
-    PexipWeb => "pexip_web": "Pexip web server (Apache-style access) lines.",
-    Alb => "alb": "Application Load Balancer access log entries.",
-    ElbClassic => "elb_classic": "Classic Load Balancer access log entries.",
-    CloudFront => "cloudfront": "CloudFront standard (legacy) access log entries.",
-    AmplifyAccess => "amplify_access": "Amplify Hosting access log rows (CSV).",
-    S3Access => "s3_access": "S3 server access log entries.",
-    VpcFlow => "vpc_flow": "VPC Flow Log records, default or custom format.",
-    CloudTrail => "cloudtrail": "CloudTrail events as CloudWatch Logs delivers them.",
-    LambdaPlatform => "lambda_platform": "Lambda START/END/REPORT lines and platform.* JSON records.",
-    App => "app": "Application events (the app log API shape and common JSON logger shapes).",
-    Json => "json": "Any other JSON object.",
-    Unparsed => "unparsed": "Anything no parser understood, kept raw with the reason.",
-}
-
-impl fmt::Display for LogType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for LogType {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
 
 /// The fields every record carries, whatever its log_type (docs/ARCHITECTURE.md §4).
 #[derive(Debug, Clone, Serialize)]
@@ -132,35 +75,6 @@ pub(crate) struct EnvelopeColumns {
     truncated: Option<bool>,
     /// The line as received (on `unparsed` records, or when configured).
     raw: Option<String>,
-}
-
-/// Fields of an `unparsed` record (the envelope's `raw` carries the line).
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Unparsed<'a> {
-    /// Why no parser accepted the line.
-    #[schemars(with = "String")]
-    pub parse_error: Str<'a>,
-}
-
-/// The log_type-specific part of a record. The wide formats are boxed so a
-/// record stays small to move around whatever its type.
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
-pub enum Body<'a> {
-    PexipSupport(PexipSupport<'a>),
-    PexipAudit(PexipAudit<'a>),
-    PexipWeb(PexipWeb<'a>),
-    Alb(Box<Alb<'a>>),
-    ElbClassic(ElbClassic<'a>),
-    /// CloudFront and Amplify share the CloudFront columns.
-    CloudFront(Box<CloudFront<'a>>),
-    S3Access(Box<S3Access<'a>>),
-    VpcFlow(Box<VpcFlow<'a>>),
-    CloudTrail(Box<CloudTrail<'a>>),
-    LambdaPlatform(LambdaPlatform<'a>),
-    App(App<'a>),
-    Json(Json<'a>),
-    Unparsed(Unparsed<'a>),
 }
 
 /// One typed output record: the envelope, then the type's own fields.

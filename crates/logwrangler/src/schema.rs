@@ -3,47 +3,13 @@
 //! Glue/Athena column type (`x-glue-type`) and an ordered `x-glue-columns` list
 //! that the CDK stack turns into Glue table columns.
 
-use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
-use crate::formats::{
-    alb::Alb, app::App, app::Json, cloudfront::CloudFront, cloudtrail::CloudTrail,
-    elb_classic::ElbClassic, lambda_platform::LambdaPlatform, pexip_audit::PexipAudit,
-    pexip_support::PexipSupport, pexip_web::PexipWeb, s3_access::S3Access, vpc_flow::VpcFlow,
-};
-use crate::record::{EnvelopeColumns, LogType, Unparsed};
+use crate::record::{EnvelopeColumns, LogType};
+use crate::registry::{body_schema, inline_schema};
 
 /// Where the schemas are published (the `$id` prefix).
 pub const SCHEMA_BASE_URI: &str = "https://logwrangler.dev/schemas/";
-
-fn inline_schema<T: JsonSchema>() -> Schema {
-    SchemaSettings::draft07()
-        .with(|s| {
-            s.inline_subschemas = true;
-            s.meta_schema = None;
-        })
-        .into_generator()
-        .into_root_schema_for::<T>()
-}
-
-fn body_schema(log_type: LogType) -> Schema {
-    match log_type {
-        LogType::PexipSupport => inline_schema::<PexipSupport<'static>>(),
-        LogType::PexipAudit => inline_schema::<PexipAudit<'static>>(),
-        LogType::PexipWeb => inline_schema::<PexipWeb<'static>>(),
-        LogType::Alb => inline_schema::<Alb<'static>>(),
-        LogType::ElbClassic => inline_schema::<ElbClassic<'static>>(),
-        LogType::CloudFront | LogType::AmplifyAccess => inline_schema::<CloudFront<'static>>(),
-        LogType::S3Access => inline_schema::<S3Access<'static>>(),
-        LogType::VpcFlow => inline_schema::<VpcFlow<'static>>(),
-        LogType::CloudTrail => inline_schema::<CloudTrail<'static>>(),
-        LogType::LambdaPlatform => inline_schema::<LambdaPlatform<'static>>(),
-        LogType::App => inline_schema::<App<'static>>(),
-        LogType::Json => inline_schema::<Json<'static>>(),
-        LogType::Unparsed => inline_schema::<Unparsed<'static>>(),
-    }
-}
 
 /// The Glue/Athena type of a JSON Schema property.
 pub fn glue_type(property: &Value) -> String {

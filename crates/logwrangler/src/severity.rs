@@ -12,7 +12,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::ConfigError;
-use crate::record::{Body, LogType, Record, Severity};
+use crate::formats::FieldLookup;
+use crate::record::{LogType, Record, Severity};
 
 mod field;
 
@@ -201,8 +202,8 @@ impl Rule {
     }
 }
 
-/// Field lookup for rules: Pexip records answer from their pairs directly (the
-/// hot case); other types look up the one field a rule asks for, as it
+/// Field lookup for rules: formats that can answer from their body directly
+/// do (Pexip pairs, the hot case); other types look up the one field a rule asks for, as it
 /// appears in the record's JSON, without serialising the rest.
 struct FieldView<'r, 'a> {
     record: &'r Record<'a>,
@@ -211,14 +212,8 @@ struct FieldView<'r, 'a> {
 impl FieldView<'_, '_> {
     /// The value of a field as text, borrowed from the record where it can be.
     fn get(&mut self, name: &str) -> Option<Cow<'_, str>> {
-        if let Body::PexipSupport(p) = &self.record.body {
-            return match name {
-                "name" => Some(Cow::Borrowed(&p.name)),
-                "message" => p.message.as_deref().map(Cow::Borrowed),
-                "level" => Some(Cow::Borrowed(&p.level)),
-                "node" => Some(Cow::Borrowed(&p.node)),
-                other => p.fields.get(other).map(Cow::Borrowed),
-            };
+        if let FieldLookup::Direct(value) = self.record.body.rule_field(name) {
+            return value;
         }
         let value = match field::field(self.record, name) {
             Ok(value) => value,
@@ -235,15 +230,7 @@ impl FieldView<'_, '_> {
 
 /// The level a record states about itself, before rules.
 pub fn natural_severity(record: &Record<'_>) -> Severity {
-    match &record.body {
-        Body::PexipSupport(p) => Severity::from_level(&p.level).unwrap_or(Severity::Info),
-        Body::App(a) => a
-            .log_level
-            .as_deref()
-            .and_then(Severity::from_level)
-            .unwrap_or(Severity::Info),
-        _ => Severity::Info,
-    }
+    record.body.natural_severity()
 }
 
 #[cfg(test)]
@@ -269,7 +256,10 @@ mod tests {
         assert!(err.message().contains("unknown severity \"loud\""), "{err}");
         let err = Rules::from_json(r#"{"rules":[{"name":"x","message":"(","severity":"info"}]}"#)
             .unwrap_err();
-        assert!(err.message().contains("message is not a valid regex"), "{err}");
+        assert!(
+            err.message().contains("message is not a valid regex"),
+            "{err}"
+        );
         let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"info","colour":"red"}]}"#)
             .unwrap_err();
         assert!(err.message().contains("unknown field"), "{err}");

@@ -377,9 +377,7 @@ fn lambda_doc_get_log_events_output() {
     let parsed =
         logwrangler::formats::app::parse_text(events[2]["message"].as_str().unwrap().trim_end())
             .unwrap();
-    let logwrangler::record::Body::App(app) = parsed.body else {
-        panic!()
-    };
+    let app = parsed.body;
     assert_eq!(
         (app.log_level.as_deref(), app.message.as_deref()),
         (Some("INFO"), Some("EVENT\r{\r  \"key\": \"value\"\r}"))

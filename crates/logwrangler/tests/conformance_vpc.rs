@@ -27,13 +27,10 @@ use logwrangler::{EventContext, LineParser, LogType, Record, Rules, SourceConfig
 use serde_json::{Map, Value};
 
 /// Our body as a JSON object.
-fn body_json(parsed: &Parsed<'_>) -> Map<String, Value> {
-    match &parsed.body {
-        Body::VpcFlow(f) => match serde_json::to_value(f).unwrap() {
-            Value::Object(o) => o,
-            other => panic!("not an object: {other}"),
-        },
-        other => panic!("not a vpc_flow body: {other:?}"),
+fn body_json(parsed: &Parsed<vpc_flow::VpcFlow<'_>>) -> Map<String, Value> {
+    match serde_json::to_value(&parsed.body).unwrap() {
+        Value::Object(o) => o,
+        other => panic!("not an object: {other}"),
     }
 }
 

@@ -74,11 +74,14 @@ impl Config {
                     "set LOGWRANGLER_SOURCES or LOGWRANGLER_SOURCES_FILE, not both".into(),
                 ));
             }
-            (Some(json), None) => SourceConfig::from_json(&json)
-                .map_err(|e| e.context("LOGWRANGLER_SOURCES"))?,
+            (Some(json), None) => {
+                SourceConfig::from_json(&json).map_err(|e| e.context("LOGWRANGLER_SOURCES"))?
+            }
             (None, Some(path)) => {
                 let json = std::fs::read_to_string(&path).map_err(|e| {
-                    ConfigError::Unavailable(format!("LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"))
+                    ConfigError::Unavailable(format!(
+                        "LOGWRANGLER_SOURCES_FILE: cannot read {path}: {e}"
+                    ))
                 })?;
                 SourceConfig::from_json(&json)
                     .map_err(|e| e.context(format!("LOGWRANGLER_SOURCES_FILE {path}")))?
@@ -86,8 +89,7 @@ impl Config {
             (None, None) => SourceConfig::default(),
         };
         let rules = match var("LOGWRANGLER_RULES") {
-            Some(json) => Rules::from_json(&json)
-                .map_err(|e| e.context("LOGWRANGLER_RULES"))?,
+            Some(json) => Rules::from_json(&json).map_err(|e| e.context("LOGWRANGLER_RULES"))?,
             None => Rules::default(),
         };
         let defaults = Limits::default();
@@ -211,7 +213,10 @@ mod tests {
             "{err}"
         );
         let err = from(&[("LOGWRANGLER_SOURCES_FILE", "/no/such/file.json")]).unwrap_err();
-        assert!(err.message().contains("cannot read /no/such/file.json"), "{err}");
+        assert!(
+            err.message().contains("cannot read /no/such/file.json"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use super::sanitize::clip;
-use crate::record::{Body, Record};
+use crate::formats::Signature;
+use crate::record::Record;
 
 /// Longest normalised message, in characters.
 pub const MAX_NORMALISED_CHARS: usize = 512;
@@ -21,19 +22,7 @@ const MAX_NORMALISE_INPUT: usize = 4096;
 /// interface; else the log group, else `unknown`. Never empty, at most 256
 /// bytes, no control characters (it becomes a message attribute).
 pub fn source_of(record: &Record<'_>) -> String {
-    let named = match &record.body {
-        Body::PexipSupport(p) => Some(p.node.as_ref()),
-        Body::PexipAudit(p) => Some(p.node.as_ref()),
-        Body::PexipWeb(p) => Some(p.node.as_ref()),
-        Body::App(a) => a.source_application.as_deref(),
-        Body::CloudTrail(c) => c.event_source.as_deref(),
-        Body::Alb(a) => Some(a.elb.as_ref()),
-        Body::ElbClassic(e) => Some(e.elb.as_ref()),
-        Body::CloudFront(c) => c.cs_host.as_deref().or(c.x_host_header.as_deref()),
-        Body::S3Access(s) => s.bucket.as_deref(),
-        Body::VpcFlow(v) => v.interface_id.as_deref(),
-        Body::LambdaPlatform(_) | Body::Json(_) | Body::Unparsed(_) => None,
-    };
+    let named = record.body.alert_source();
     let clean = |s: &str| {
         let s: String = s.chars().filter(|c| !c.is_control()).collect();
         let s = s.trim();
@@ -100,16 +89,6 @@ pub fn normalise_message(text: &str) -> String {
     replaced.chars().take(MAX_NORMALISED_CHARS).collect()
 }
 
-/// What identifies the problem a record reports: the module or event name,
-/// the message (normalised), and identities that are compared as written
-/// (the node an alarm or connectivity loss is about: IP addresses there must
-/// not be normalised away, or two lost nodes would share one alert).
-struct Signature<'r> {
-    module: Cow<'r, str>,
-    message: String,
-    identity: Vec<&'r str>,
-}
-
 /// Body keys that change with every event and say nothing about the problem.
 const VOLATILE_KEYS: &[&str] = &[
     "time",
@@ -135,98 +114,20 @@ const VOLATILE_KEYS: &[&str] = &[
     "end",
 ];
 
-/// The present, non-empty parts joined by `sep`.
-pub(super) fn join_with<'s>(sep: &str, parts: impl IntoIterator<Item = Option<&'s str>>) -> String {
-    let parts: Vec<&str> = parts
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    parts.join(sep)
-}
-
-pub(super) fn join<'s>(parts: impl IntoIterator<Item = Option<&'s str>>) -> String {
-    join_with(" ", parts)
-}
-
+/// What identifies the problem a record reports: its format's answer, else
+/// the body without the columns that change with every event.
 fn signature<'r>(record: &'r Record<'_>) -> Signature<'r> {
-    let mut identity = Vec::new();
-    let (module, message): (Cow<'r, str>, String) = match &record.body {
-        Body::PexipSupport(p) => {
-            let mut message = p.message.as_deref().unwrap_or_default().to_owned();
-            match p.name.as_ref() {
-                "administrator.alarm" => identity.extend([
-                    p.keys.alarm.as_deref().unwrap_or_default(),
-                    p.fields.get("node").unwrap_or_default(),
-                    p.keys.instance.as_deref().unwrap_or_default(),
-                ]),
-                "administrator.system.connectivity" => {
-                    identity.push(p.fields.get("node").unwrap_or_default());
-                }
-                _ => {}
-            }
-            // Disconnect reasons tell problems apart ("Media timeout" is not "Call rejected").
-            if message.starts_with("Participant has disconnected")
-                && let Some(detail) = &p.detail
-            {
-                message.push(' ');
-                message.push_str(detail);
-            }
-            (Cow::Borrowed(p.name.as_ref()), message)
-        }
-        Body::App(a) => (
-            Cow::Borrowed(""),
-            a.message
-                .as_deref()
-                .or(a.details.as_deref())
-                .unwrap_or_default()
-                .to_owned(),
-        ),
-        Body::CloudTrail(c) => {
-            identity.push(c.recipient_account_id.as_deref().unwrap_or_default());
-            (
-                Cow::Borrowed(c.event_name.as_deref().unwrap_or_default()),
-                join([
-                    c.event_name.as_deref(),
-                    c.error_code.as_deref(),
-                    c.user_identity_arn.as_deref(),
-                ]),
-            )
-        }
-        Body::LambdaPlatform(l) => (
-            Cow::Borrowed(l.event.as_ref()),
-            join([
-                Some(l.event.as_ref()),
-                l.status.as_deref(),
-                l.error_type.as_deref(),
-            ]),
-        ),
-        Body::Unparsed(u) => (
-            Cow::Borrowed(""),
-            record
-                .envelope
-                .raw
-                .as_deref()
-                .unwrap_or(u.parse_error.as_ref())
-                .to_owned(),
-        ),
-        Body::Json(j) => (
-            Cow::Borrowed(""),
-            j.attributes.as_deref().unwrap_or_default().to_owned(),
-        ),
-        other => {
-            let mut value = serde_json::to_value(other).unwrap_or_default();
-            if let Some(object) = value.as_object_mut() {
-                object.retain(|k, _| !VOLATILE_KEYS.contains(&k.as_str()));
-            }
-            (Cow::Borrowed(""), value.to_string())
-        }
-    };
+    if let Some(signature) = record.body.alert_signature(record.envelope.raw.as_deref()) {
+        return signature;
+    }
+    let mut value = serde_json::to_value(&record.body).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.retain(|k, _| !VOLATILE_KEYS.contains(&k.as_str()));
+    }
     Signature {
-        module,
-        message,
-        identity,
+        module: Cow::Borrowed(""),
+        message: value.to_string(),
+        identity: Vec::new(),
     }
 }
 

@@ -5,11 +5,11 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::fingerprint::{fingerprint, join, join_with, source_of};
+use super::fingerprint::{fingerprint, source_of};
 use super::sanitize::{MAX_BODY_BYTES, clip, sanitize_body, sanitize_subject};
 use super::{Alert, AlertAttributes, QueryHint};
 use crate::partition::PartitionKey;
-use crate::record::{Body, Record};
+use crate::record::Record;
 use crate::severity::Classification;
 use crate::time::iso_string;
 
@@ -45,18 +45,9 @@ fn athena_query(record: &Record<'_>, database: &str) -> String {
         }
         None => false,
     };
-    let narrowed = match &record.body {
-        Body::PexipSupport(p) => {
-            add("call_id", p.keys.call_id.as_deref())
-                || add("conference", p.keys.conference.as_deref())
-                || (add("node", Some(p.node.as_ref())) & add("name", Some(p.name.as_ref())))
-        }
-        Body::App(a) => add("source_application", a.source_application.as_deref()),
-        Body::CloudTrail(c) => {
-            add("event_name", c.event_name.as_deref())
-                | add("user_identity_arn", c.user_identity_arn.as_deref())
-        }
-        _ => add("log_group", env.log_group.as_deref()),
+    let narrowed = match record.body.athena_narrowing(&mut add) {
+        Some(narrowed) => narrowed,
+        None => add("log_group", env.log_group.as_deref()),
     };
     if !narrowed {
         add("event_id", Some(env.event_id.as_ref()));
@@ -122,123 +113,19 @@ fn headline(record: &Record<'_>) -> String {
 }
 
 fn headline_text(record: &Record<'_>) -> String {
-    match &record.body {
-        Body::PexipSupport(p) => {
-            let message = p
-                .message
-                .as_deref()
-                .filter(|m| !m.is_empty())
-                .unwrap_or(p.name.as_ref());
-            let about = p.fields.get("node");
-            let context = match p.name.as_ref() {
-                "administrator.alarm" => join_with(
-                    " on ",
-                    [
-                        p.keys.alarm.as_deref().map(|a| a.trim_end_matches('.')),
-                        p.keys.instance.as_deref().or(about),
-                    ],
-                ),
-                "administrator.system.connectivity" => about.unwrap_or_default().to_owned(),
-                _ => join_with(
-                    ": ",
-                    [
-                        p.keys.conference.as_deref(),
-                        p.detail.as_deref().and_then(|d| d.lines().next()),
-                    ],
-                ),
-            };
-            match context.is_empty() {
-                true => message.to_owned(),
-                false => format!("{message} ({context})"),
-            }
-        }
-        Body::App(a) => a
-            .message
-            .as_deref()
-            .unwrap_or("application event")
-            .to_owned(),
-        Body::CloudTrail(c) => {
-            let mut line = c.event_name.as_deref().unwrap_or("event").to_owned();
-            if let Some(who) = c
-                .user_identity_arn
-                .as_deref()
-                .or(c.user_identity_type.as_deref())
-            {
-                let _ = write!(line, " by {who}");
-            }
-            if let Some(code) = c.error_code.as_deref() {
-                let _ = write!(line, ": {code}");
-            }
-            line
-        }
-        Body::LambdaPlatform(l) => join([
-            Some(l.event.as_ref()),
-            l.status.as_deref(),
-            l.error_type.as_deref(),
-        ]),
-        Body::Unparsed(u) => format!("unparsed line: {}", u.parse_error),
-        _ => format!("{} event", record.log_type()),
-    }
+    record
+        .body
+        .alert_headline()
+        .unwrap_or_else(|| format!("{} event", record.log_type()))
 }
 
 /// The type-specific lines of the body.
 fn details(out: &mut String, record: &Record<'_>) {
-    match &record.body {
-        Body::PexipSupport(p) => {
-            let k = &p.keys;
-            field(out, "Message", p.message.as_deref());
-            field(out, "Detail", p.detail.as_deref());
-            field(out, "Node", Some(p.node.as_ref()));
-            field(out, "Module", Some(p.name.as_ref()));
-            field(out, "Level", Some(p.level.as_ref()));
-            field(out, "Conference", k.conference.as_deref());
-            field(out, "Call id", k.call_id.as_deref());
-            field(out, "Participant", k.participant.as_deref());
-            field(out, "Participant id", k.participant_id.as_deref());
-            field(out, "Display name", k.displayname.as_deref());
-            field(out, "Protocol", k.protocol.as_deref());
-            field(out, "Remote address", k.remote_address.as_deref());
-            field(out, "Alarm", k.alarm.as_deref());
-            field(out, "About node", p.fields.get("node"));
-            field(out, "Instance", k.instance.as_deref());
-            field(out, "Reported by", k.src_node.as_deref());
-            field(out, "Last reported", k.last_reported.as_deref());
-        }
-        Body::App(a) => {
-            field(out, "Message", a.message.as_deref());
-            field(out, "Details", a.details.as_deref());
-            field(out, "Application", a.source_application.as_deref());
-            field(out, "Level", a.log_level.as_deref());
-            field(out, "Attributes", a.attributes.as_deref());
-        }
-        Body::CloudTrail(c) => {
-            field(out, "Event", c.event_name.as_deref());
-            field(out, "Event source", c.event_source.as_deref());
-            field(out, "Principal", c.user_identity_arn.as_deref());
-            field(out, "Identity type", c.user_identity_type.as_deref());
-            field(out, "Source IP", c.source_ip_address.as_deref());
-            field(out, "User agent", c.user_agent.as_deref());
-            field(out, "Region", c.aws_region.as_deref());
-            field(out, "Error code", c.error_code.as_deref());
-            field(out, "Error message", c.error_message.as_deref());
-        }
-        Body::LambdaPlatform(l) => {
-            field(out, "Event", Some(l.event.as_ref()));
-            field(out, "Status", l.status.as_deref());
-            field(out, "Error type", l.error_type.as_deref());
-            field(out, "Request id", l.request_id.as_deref());
-            field(
-                out,
-                "Duration ms",
-                l.duration_ms.map(|d| d.to_string()).as_deref(),
-            );
-        }
-        Body::Unparsed(u) => {
-            field(out, "Parse error", Some(u.parse_error.as_ref()));
-            field(out, "Line", record.envelope.raw.as_deref());
-        }
-        _ => {}
-    }
+    record
+        .body
+        .alert_details(record.envelope.raw.as_deref(), &mut |label, value| {
+            field(out, label, value)
+        });
 }
 
 /// Builds the SNS alert of a classified record. `suppressed_since_last` is the

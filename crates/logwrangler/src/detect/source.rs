@@ -73,10 +73,11 @@ impl SourceConfig {
                 ))
             })?;
             let vpc_format = match rule.vpc_format {
-                Some(spec) if log_type == LogType::VpcFlow => Some(
-                    vpc_flow::Format::from_config(&spec)
-                        .map_err(|e| ConfigError::Invalid(format!("sources[{i}].vpc_format: {e}")))?,
-                ),
+                Some(spec) if log_type == LogType::VpcFlow => {
+                    Some(vpc_flow::Format::from_config(&spec).map_err(|e| {
+                        ConfigError::Invalid(format!("sources[{i}].vpc_format: {e}"))
+                    })?)
+                }
                 Some(_) => {
                     return Err(ConfigError::Conflict(format!(
                         "sources[{i}]: vpc_format is only allowed with log_type \"vpc_flow\""

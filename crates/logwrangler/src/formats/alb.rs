@@ -40,8 +40,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
+use super::{Format, ParseError, ParseResult, Parsed, Sniff, prefix};
+use crate::pseudonym::scrub::{Rule, Scrub};
 use crate::text::{
     Token, Tokens, nullable, opt_f64, opt_i64, opt_str, split_host_port, split_request,
 };
@@ -135,7 +135,7 @@ pub struct Alb<'a> {
 }
 
 /// Parses one ALB access log line.
-pub fn parse(line: &str) -> ParseResult<'_> {
+pub fn parse(line: &str) -> ParseResult<Alb<'_>> {
     let mut alb = Alb::default();
     let mut count = 0;
     for (index, Token { text, quoted }) in Tokens::new(line).enumerate() {
@@ -201,7 +201,7 @@ pub fn parse(line: &str) -> ParseResult<'_> {
     }
     let time =
         parse_iso8601(&alb.time).ok_or(ParseError::fixed("ALB time is not an ISO 8601 time"))?;
-    Ok(Parsed::new(Body::Alb(Box::new(alb)), Some(time)))
+    Ok(Parsed::new(alb, Some(time)))
 }
 
 /// Processing times: a number (`-1` kept) or null; anything else means the
@@ -223,6 +223,40 @@ fn list(text: &str, separator: u8) -> Vec<Str<'_>> {
             .filter(|item| !item.is_empty() && *item != "-")
             .map(Into::into)
             .collect(),
+    }
+}
+
+/// ALB access logs: the [`Format`] of this module.
+pub struct AlbFormat;
+
+impl Format for AlbFormat {
+    type Body<'a> = Alb<'a>;
+    type Header = ();
+
+    fn sniff(line: &str) -> Sniff {
+        // `<type> <ISO time> ...`, the request type first.
+        match prefix::first_word(line.as_bytes()) {
+            Some((b"http" | b"https" | b"h2" | b"grpcs" | b"ws" | b"wss", rest))
+                if prefix::is_date(rest) =>
+            {
+                Sniff::Line
+            }
+            _ => Sniff::No,
+        }
+    }
+
+    fn parse<'a>(_: &(), line: &'a str) -> ParseResult<Alb<'a>> {
+        parse(line)
+    }
+
+    fn pseudonymise(a: &mut Alb<'_>, s: &mut Scrub<'_>) {
+        s.set(&mut a.client_ip, Rule::AnyIp);
+        s.url(&mut a.request_url);
+        s.url(&mut a.redirect_url);
+    }
+
+    fn alert_source<'b>(a: &'b Alb<'_>) -> Option<&'b str> {
+        Some(a.elb.as_ref())
     }
 }
 

@@ -26,10 +26,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
+use super::prefix::date_time_separator;
+use super::{Format, ParseError, ParseResult, Parsed, Signature, Sniff, json_object};
+use crate::pseudonym::scrub::Scrub;
 use crate::time::parse_iso8601;
-use crate::value::Str;
+use crate::value::{Severity, Str};
 
 /// An application event.
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
@@ -125,7 +126,7 @@ fn take_first(object: &mut Map<String, Value>, keys: &[&str]) -> Option<Value> {
 }
 
 /// Maps an application event object (see [`is_app`]).
-pub fn from_object(mut object: Map<String, Value>) -> ParseResult<'static> {
+pub fn from_object(mut object: Map<String, Value>) -> ParseResult<App<'static>> {
     if !is_app(&object) {
         return Err(ParseError::fixed(
             "not an application event: no source_application, and no level (log_level/level/levelname/severity) with a message (message/msg)",
@@ -139,16 +140,16 @@ pub fn from_object(mut object: Map<String, Value>) -> ParseResult<'static> {
         details: object.shift_remove("details").and_then(text),
         attributes: (!object.is_empty()).then(|| Str::Owned(Value::Object(object).to_string())),
     };
-    Ok(Parsed::new(Body::App(app), time))
+    Ok(Parsed::new(app, time))
 }
 
 /// Keeps any JSON object whole; the event time comes from its time keys.
-pub fn json_from_object(object: Map<String, Value>) -> Parsed<'static> {
+pub fn json_from_object(object: Map<String, Value>) -> Parsed<Json<'static>> {
     let time = event_time(&object);
     Parsed::new(
-        Body::Json(Json {
+        Json {
             attributes: Some(Value::Object(object).to_string().into()),
-        }),
+        },
         time,
     )
 }
@@ -156,7 +157,7 @@ pub fn json_from_object(object: Map<String, Value>) -> Parsed<'static> {
 /// Parses a Lambda runtime text line, `<ISO time>\t<request id>\t<LEVEL>\t<message>`
 /// (Node.js, Python): the level and message become columns, the request id
 /// goes to `attributes` as `request_id`, the time is the event time.
-pub fn parse_text(line: &str) -> ParseResult<'_> {
+pub fn parse_text(line: &str) -> ParseResult<App<'_>> {
     let mut parts = line.splitn(4, '\t');
     let (Some(stamp), Some(request_id), Some(level), Some(message)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -183,7 +184,129 @@ pub fn parse_text(line: &str) -> ParseResult<'_> {
         details: None,
         attributes: Some(Str::Owned(attributes)),
     };
-    Ok(Parsed::new(Body::App(app), Some(time)))
+    Ok(Parsed::new(app, Some(time)))
+}
+
+/// Application events: the app log API shape, JSON loggers, Lambda runtime text lines.
+pub struct AppFormat;
+
+impl Format for AppFormat {
+    type Body<'a> = App<'a>;
+    type Header = ();
+
+    fn sniff(line: &str) -> Sniff {
+        // `<time>Z\t<request id>\t<LEVEL>\t...`: a Lambda runtime text line.
+        let b = line.as_bytes();
+        match date_time_separator(b) == Some(b'T') && b.get(23..25) == Some(b"Z\t".as_slice()) {
+            true => Sniff::Line,
+            false => Sniff::No,
+        }
+    }
+
+    fn parse<'a>(_: &(), line: &'a str) -> ParseResult<App<'a>> {
+        match line.starts_with('{') {
+            true => from_object(json_object(line)?),
+            false => parse_text(line),
+        }
+    }
+
+    fn claims_object(object: &Map<String, Value>) -> bool {
+        is_app(object)
+    }
+
+    fn from_object(object: Map<String, Value>) -> ParseResult<App<'static>> {
+        from_object(object)
+    }
+
+    fn natural_severity(a: &App<'_>) -> Severity {
+        a.log_level
+            .as_deref()
+            .and_then(Severity::from_level)
+            .unwrap_or(Severity::Info)
+    }
+
+    fn pseudonymise(a: &mut App<'_>, s: &mut Scrub<'_>) {
+        let mut attributes = s.json_personal(&a.attributes);
+        let mut details = s.json_personal(&a.details);
+        s.text(&mut a.message);
+        s.json_finish(&mut a.attributes, &mut attributes);
+        s.json_finish(&mut a.details, &mut details);
+    }
+
+    fn alert_source<'b>(a: &'b App<'_>) -> Option<&'b str> {
+        a.source_application.as_deref()
+    }
+
+    fn alert_signature<'b>(a: &'b App<'_>, _raw: Option<&'b str>) -> Option<Signature<'b>> {
+        Some(Signature {
+            module: "".into(),
+            message: a
+                .message
+                .as_deref()
+                .or(a.details.as_deref())
+                .unwrap_or_default()
+                .to_owned(),
+            identity: Vec::new(),
+        })
+    }
+
+    fn alert_headline(a: &App<'_>) -> Option<String> {
+        Some(
+            a.message
+                .as_deref()
+                .unwrap_or("application event")
+                .to_owned(),
+        )
+    }
+
+    fn alert_details(a: &App<'_>, _raw: Option<&str>, field: &mut dyn FnMut(&str, Option<&str>)) {
+        field("Message", a.message.as_deref());
+        field("Details", a.details.as_deref());
+        field("Application", a.source_application.as_deref());
+        field("Level", a.log_level.as_deref());
+        field("Attributes", a.attributes.as_deref());
+    }
+
+    fn athena_narrowing(
+        a: &App<'_>,
+        add: &mut dyn FnMut(&'static str, Option<&str>) -> bool,
+    ) -> Option<bool> {
+        Some(add("source_application", a.source_application.as_deref()))
+    }
+}
+
+/// Any other JSON object, kept whole: claims every object the formats before
+/// it in the registry did not.
+pub struct JsonFormat;
+
+impl Format for JsonFormat {
+    type Body<'a> = Json<'a>;
+    type Header = ();
+
+    fn parse<'a>(_: &(), line: &'a str) -> ParseResult<Json<'a>> {
+        Ok(json_from_object(json_object(line)?))
+    }
+
+    fn claims_object(_: &Map<String, Value>) -> bool {
+        true
+    }
+
+    fn from_object(object: Map<String, Value>) -> ParseResult<Json<'static>> {
+        Ok(json_from_object(object))
+    }
+
+    fn pseudonymise(j: &mut Json<'_>, s: &mut Scrub<'_>) {
+        let mut attributes = s.json_personal(&j.attributes);
+        s.json_finish(&mut j.attributes, &mut attributes);
+    }
+
+    fn alert_signature<'b>(j: &'b Json<'_>, _raw: Option<&'b str>) -> Option<Signature<'b>> {
+        Some(Signature {
+            module: "".into(),
+            message: j.attributes.as_deref().unwrap_or_default().to_owned(),
+            identity: Vec::new(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -202,13 +325,8 @@ mod tests {
     fn app(value: Value) -> (App<'static>, Option<i64>) {
         let o = obj(value);
         assert!(is_app(&o));
-        match from_object(o) {
-            Ok(Parsed {
-                body: Body::App(a),
-                time,
-            }) => (a, time),
-            other => panic!("{other:?}"),
-        }
+        let Parsed { body, time } = from_object(o).unwrap();
+        (body, time)
     }
 
     #[test]
@@ -323,7 +441,7 @@ mod tests {
         let p = json_from_object(obj(
             json!({"timestamp": 1576280412771i64, "action": "BLOCK", "httpRequest": {"clientIp": "1.1.1.1"}}),
         ));
-        let Body::Json(j) = p.body else { panic!() };
+        let j = p.body;
         assert_eq!(
             j.attributes.as_deref(),
             Some(
@@ -337,7 +455,7 @@ mod tests {
     #[test]
     fn parses_lambda_runtime_text_lines() {
         let p = parse_text("2019-06-07T19:11:20.564Z\tc793869b-ee49-115b-a5b6-4fd21e8dedac\tWARN\tEvent not processed.").unwrap();
-        let Body::App(a) = p.body else { panic!() };
+        let a = p.body;
         assert_eq!(
             (a.log_level.as_deref(), a.message.as_deref()),
             (Some("WARN"), Some("Event not processed."))

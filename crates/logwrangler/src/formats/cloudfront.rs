@@ -71,8 +71,8 @@ use std::sync::LazyLock;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
+use super::{Format, ParseError, ParseResult, Parsed, Sniff, prefix};
+use crate::pseudonym::scrub::{Kind, Rule, Scrub};
 use crate::text::{nullable, opt_f64, opt_i64, percent_decode};
 use crate::time::Millis;
 use crate::value::{Fields, Str};
@@ -328,7 +328,7 @@ pub struct CloudFront<'a> {
 }
 
 /// Parses one tab-separated CloudFront entry laid out as `columns`.
-pub fn parse<'a>(line: &'a str, columns: &Columns) -> ParseResult<'a> {
+pub fn parse<'a>(line: &'a str, columns: &Columns) -> ParseResult<CloudFront<'a>> {
     if line.contains('\t') {
         build(line.split('\t').map(Cow::Borrowed), columns)
     } else {
@@ -342,11 +342,14 @@ pub fn parse<'a>(line: &'a str, columns: &Columns) -> ParseResult<'a> {
 }
 
 /// Parses one Amplify CSV row laid out as `columns`.
-pub fn parse_amplify<'a>(line: &'a str, columns: &Columns) -> ParseResult<'a> {
+pub fn parse_amplify<'a>(line: &'a str, columns: &Columns) -> ParseResult<CloudFront<'a>> {
     build(Csv::new(line).map(strip_backslashes), columns)
 }
 
-fn build<'a>(values: impl Iterator<Item = Str<'a>>, columns: &Columns) -> ParseResult<'a> {
+fn build<'a>(
+    values: impl Iterator<Item = Str<'a>>,
+    columns: &Columns,
+) -> ParseResult<CloudFront<'a>> {
     let mut entry = CloudFront::default();
     for (position, value) in values.enumerate() {
         if nullable(&value).is_none() {
@@ -361,7 +364,7 @@ fn build<'a>(values: impl Iterator<Item = Str<'a>>, columns: &Columns) -> ParseR
         }
     }
     let time = event_time(&entry, columns)?;
-    Ok(Parsed::new(Body::CloudFront(Box::new(entry)), time))
+    Ok(Parsed::new(entry, time))
 }
 
 /// `date` + `time` when the layout has them (then they must be valid: the line
@@ -529,6 +532,95 @@ impl<'a> Iterator for Csv<'a> {
     }
 }
 
+/// CloudFront standard logs: the [`Format`] of this module. The `#Fields`
+/// header sets the column order of the lines after it.
+pub struct CloudFrontFormat;
+
+impl Format for CloudFrontFormat {
+    type Body<'a> = CloudFront<'a>;
+    type Header = Option<Columns>;
+
+    fn sniff(line: &str) -> Sniff {
+        let b = line.as_bytes();
+        if b.starts_with(b"#Fields:") || b.starts_with(b"#Version:") {
+            Sniff::Header
+        } else if prefix::date_time_separator(b) == Some(b'\t') {
+            Sniff::Line
+        } else {
+            Sniff::No
+        }
+    }
+
+    fn header(columns: &mut Option<Columns>, line: &str) -> bool {
+        // Every `#` line is a header (`#Version` too); only `#Fields` sets columns.
+        if !line.starts_with('#') {
+            return false;
+        }
+        if let Some(found) = Columns::from_fields_header(line) {
+            *columns = Some(found);
+        }
+        true
+    }
+
+    fn parse<'a>(columns: &Option<Columns>, line: &'a str) -> ParseResult<CloudFront<'a>> {
+        parse(line, columns.as_ref().unwrap_or(Columns::default_order()))
+    }
+
+    fn pseudonymise(c: &mut CloudFront<'_>, s: &mut Scrub<'_>) {
+        s.set(&mut c.c_ip, Rule::AnyIp);
+        s.list(&mut c.x_forwarded_for, Rule::AnyIp);
+        s.set(&mut c.cs_cookie, Rule::Token(Kind::Id));
+        s.query(&mut c.cs_uri_query);
+        s.url(&mut c.cs_referer);
+    }
+
+    fn alert_source<'b>(c: &'b CloudFront<'_>) -> Option<&'b str> {
+        c.cs_host.as_deref().or(c.x_host_header.as_deref())
+    }
+}
+
+/// Amplify Hosting access logs: CSV rows with CloudFront's columns, their
+/// order set by the CSV header row.
+pub struct AmplifyFormat;
+
+impl Format for AmplifyFormat {
+    type Body<'a> = CloudFront<'a>;
+    type Header = Option<Columns>;
+
+    fn sniff(line: &str) -> Sniff {
+        let b = line.as_bytes();
+        if prefix::date_time_separator(b) == Some(b',') {
+            Sniff::Line
+        } else if b.starts_with(b"date,time,x-edge-location") {
+            Sniff::Header
+        } else {
+            Sniff::No
+        }
+    }
+
+    fn header(columns: &mut Option<Columns>, line: &str) -> bool {
+        match Columns::from_csv_header(line) {
+            Some(found) => {
+                *columns = Some(found);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn parse<'a>(columns: &Option<Columns>, line: &'a str) -> ParseResult<CloudFront<'a>> {
+        parse_amplify(line, columns.as_ref().unwrap_or(Columns::default_order()))
+    }
+
+    fn pseudonymise(c: &mut CloudFront<'_>, s: &mut Scrub<'_>) {
+        CloudFrontFormat::pseudonymise(c, s)
+    }
+
+    fn alert_source<'b>(c: &'b CloudFront<'_>) -> Option<&'b str> {
+        CloudFrontFormat::alert_source(c)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,12 +629,9 @@ mod tests {
     const HEADER: &str = "#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end";
     const LINE: &str = "2019-12-13\t22:36:27\tSEA19-C1\t900\t192.0.2.200\tGET\td111111abcdef8.cloudfront.net\t/favicon.ico\t502\thttp://www.example.com/\tMozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)%20AppleWebKit/537.36%20(KHTML,%20like%20Gecko)%20Chrome/78.0.3904.108%20Safari/537.36\t-\t-\tError\t1pkpNfBQ39sYMnjjUQjmH2w1wdJnbHYTbag21o_3OfcQgPzdL2RSSQ==\twww.example.com\thttp\t675\t0.102\t-\t-\t-\tError\tHTTP/1.1\t-\t-\t25260\t0.102\tOriginDnsError\ttext/html\t507\t-\t-";
 
-    fn entry(parsed: ParseResult<'_>) -> (CloudFront<'_>, Option<String>) {
+    fn entry(parsed: ParseResult<CloudFront<'_>>) -> (CloudFront<'_>, Option<String>) {
         let Parsed { body, time } = parsed.unwrap();
-        let Body::CloudFront(body) = body else {
-            panic!("not a CloudFront body")
-        };
-        (*body, time.map(iso_string))
+        (body, time.map(iso_string))
     }
 
     #[test]

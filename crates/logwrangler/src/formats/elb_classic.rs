@@ -28,8 +28,8 @@ use std::borrow::Cow;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
+use super::{Format, ParseError, ParseResult, Parsed, Sniff, prefix};
+use crate::pseudonym::scrub::{Rule, Scrub};
 use crate::text::{
     Tokens, nullable, opt_f64, opt_i64, split_host_port, split_request, unescape_quotes,
 };
@@ -81,7 +81,7 @@ pub struct ElbClassic<'a> {
 }
 
 /// Parses one Classic ELB access log entry.
-pub fn parse(line: &str) -> ParseResult<'_> {
+pub fn parse(line: &str) -> ParseResult<ElbClassic<'_>> {
     let mut tokens = Tokens::new(line);
     let mut field = |name: &str| match tokens.next() {
         Some(token) => Ok(token.text),
@@ -137,7 +137,7 @@ pub fn parse(line: &str) -> ParseResult<'_> {
         ssl_protocol,
         extra_fields,
     };
-    Ok(Parsed::new(Body::ElbClassic(body), Some(event_time)))
+    Ok(Parsed::new(body, Some(event_time)))
 }
 
 /// A processing time: always a number (`-1` when there was no response).
@@ -149,6 +149,45 @@ fn seconds(value: &str) -> Result<Option<f64>, ParseError> {
         .ok_or_else(|| ParseError::new(format!("processing time {value:?} is not a number")))
 }
 
+/// Classic Load Balancer access logs: the [`Format`] of this module.
+pub struct ElbClassicFormat;
+
+impl Format for ElbClassicFormat {
+    type Body<'a> = ElbClassic<'a>;
+    type Header = ();
+
+    fn sniff(line: &str) -> Sniff {
+        // `<time>Z <elb name> ...`: microseconds put the `Z` at 26; a `Z` at
+        // 23 (milliseconds) is an ELB entry unless it is a Lambda timeout or
+        // an exported VPC flow record.
+        let b = line.as_bytes();
+        if prefix::date_time_separator(b) != Some(b'T') {
+            return Sniff::No;
+        }
+        let micros = b.get(26..28) == Some(b"Z ".as_slice());
+        let millis = b.get(23..25) == Some(b"Z ".as_slice())
+            && !prefix::is_lambda_timeout(b)
+            && !prefix::is_utc_then_small_number(b);
+        match micros || millis {
+            true => Sniff::Line,
+            false => Sniff::No,
+        }
+    }
+
+    fn parse<'a>(_: &(), line: &'a str) -> ParseResult<ElbClassic<'a>> {
+        parse(line)
+    }
+
+    fn pseudonymise(e: &mut ElbClassic<'_>, s: &mut Scrub<'_>) {
+        s.set(&mut e.client_ip, Rule::AnyIp);
+        s.url(&mut e.request_url);
+    }
+
+    fn alert_source<'b>(e: &'b ElbClassic<'_>) -> Option<&'b str> {
+        Some(e.elb.as_ref())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,9 +195,6 @@ mod tests {
 
     fn parsed(line: &str) -> (ElbClassic<'_>, String) {
         let Parsed { body, time } = parse(line).unwrap();
-        let Body::ElbClassic(body) = body else {
-            panic!("not an ELB body")
-        };
         (body, iso_string(time.unwrap()))
     }
 

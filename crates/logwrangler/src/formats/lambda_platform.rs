@@ -36,8 +36,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
+use super::{Format, ParseError, ParseResult, Parsed, Signature, Sniff, join, json_object, prefix};
 use crate::time::parse_iso8601;
 use crate::value::{Fields, Str};
 
@@ -306,7 +305,7 @@ fn read_pairs<'a>(rest: &'a str, out: &mut LambdaPlatform<'a>) -> usize {
 
 /// Parses a `Task timed out after 3.00 seconds` line, optionally prefixed by
 /// `<iso time> <request id>`.
-fn parse_timeout(line: &str, at: usize) -> ParseResult<'_> {
+fn parse_timeout(line: &str, at: usize) -> ParseResult<LambdaPlatform<'_>> {
     let (prefix, message) = line.split_at(at);
     let mut prefix_words = prefix.split_ascii_whitespace();
     let mut time = None;
@@ -331,11 +330,11 @@ fn parse_timeout(line: &str, at: usize) -> ParseResult<'_> {
         status: Some(Str::Borrowed("timeout")),
         ..LambdaPlatform::default()
     };
-    Ok(Parsed::new(Body::LambdaPlatform(body), time))
+    Ok(Parsed::new(body, time))
 }
 
 /// Parses a Lambda platform text line.
-pub fn parse(line: &str) -> ParseResult<'_> {
+pub fn parse(line: &str) -> ParseResult<LambdaPlatform<'_>> {
     let line = line.trim();
     if let Some(at) = memmem::find(line.as_bytes(), b"Task timed out after") {
         return parse_timeout(line, at);
@@ -366,7 +365,7 @@ pub fn parse(line: &str) -> ParseResult<'_> {
     if matches!(word, "START" | "END" | "REPORT") && body.request_id.is_none() {
         return Err(ParseError::new(format!("{word} line without RequestId")));
     }
-    Ok(Parsed::new(Body::LambdaPlatform(body), None))
+    Ok(Parsed::new(body, None))
 }
 
 /// True for JSON platform events: a `type` starting with `platform.` and a
@@ -433,7 +432,7 @@ fn trace_part<'v>(header: &'v str, key: &str) -> Option<&'v str> {
 }
 
 /// Maps a JSON `platform.*` event; the event time is `time`.
-pub fn from_object(object: Map<String, Value>) -> ParseResult<'static> {
+pub fn from_object(object: Map<String, Value>) -> ParseResult<LambdaPlatform<'static>> {
     if !is_platform_record(&object) {
         return Err(ParseError::fixed(
             "not a Lambda platform event: `type` platform.* with a `record` object expected",
@@ -487,7 +486,96 @@ pub fn from_object(object: Map<String, Value>) -> ParseResult<'static> {
         json_record: record.map(|r| Str::Owned(r.to_string())),
         event: Str::Owned(event),
     };
-    Ok(Parsed::new(Body::LambdaPlatform(body), time))
+    Ok(Parsed::new(body, time))
+}
+
+/// Lambda platform lines and `platform.*` records: the [`Format`] of this module.
+pub struct LambdaPlatformFormat;
+
+impl Format for LambdaPlatformFormat {
+    type Body<'a> = LambdaPlatform<'a>;
+    type Header = ();
+
+    fn sniff(line: &str) -> Sniff {
+        let b = line.as_bytes();
+        if let Some((first, rest)) = prefix::first_word(b)
+            && matches!(
+                first,
+                b"START"
+                    | b"END"
+                    | b"REPORT"
+                    | b"INIT_START"
+                    | b"INIT_REPORT"
+                    | b"RESTORE_START"
+                    | b"RESTORE_REPORT"
+                    | b"EXTENSION"
+                    | b"TELEMETRY"
+            )
+            && (rest.starts_with(b"RequestId:")
+                || first.starts_with(b"INIT")
+                || first.starts_with(b"RESTORE")
+                || rest.starts_with(b"Name:"))
+        {
+            return Sniff::Line;
+        }
+        match prefix::is_lambda_timeout(b) {
+            true => Sniff::Line,
+            false => Sniff::No,
+        }
+    }
+
+    fn parse<'a>(_: &(), line: &'a str) -> ParseResult<LambdaPlatform<'a>> {
+        match line.starts_with('{') {
+            true => from_object(json_object(line)?),
+            false => parse(line),
+        }
+    }
+
+    fn claims_object(object: &Map<String, Value>) -> bool {
+        is_platform_record(object)
+    }
+
+    fn from_object(object: Map<String, Value>) -> ParseResult<LambdaPlatform<'static>> {
+        from_object(object)
+    }
+
+    fn alert_signature<'b>(
+        l: &'b LambdaPlatform<'_>,
+        _raw: Option<&'b str>,
+    ) -> Option<Signature<'b>> {
+        Some(Signature {
+            module: l.event.as_ref().into(),
+            message: join([
+                Some(l.event.as_ref()),
+                l.status.as_deref(),
+                l.error_type.as_deref(),
+            ]),
+            identity: Vec::new(),
+        })
+    }
+
+    fn alert_headline(l: &LambdaPlatform<'_>) -> Option<String> {
+        Some(join([
+            Some(l.event.as_ref()),
+            l.status.as_deref(),
+            l.error_type.as_deref(),
+        ]))
+    }
+
+    fn alert_details(
+        l: &LambdaPlatform<'_>,
+        _raw: Option<&str>,
+        field: &mut dyn FnMut(&str, Option<&str>),
+    ) {
+        field("Event", Some(l.event.as_ref()));
+        field("Status", l.status.as_deref());
+        field("Error type", l.error_type.as_deref());
+        field("Request id", l.request_id.as_deref());
+        field(
+            "Duration ms",
+            l.duration_ms.map(|d| d.to_string()).as_deref(),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -498,10 +586,7 @@ mod tests {
 
     fn text(line: &str) -> (LambdaPlatform<'_>, Option<i64>) {
         match parse(line) {
-            Ok(Parsed {
-                body: Body::LambdaPlatform(p),
-                time,
-            }) => (p, time),
+            Ok(Parsed { body, time }) => (body, time),
             other => panic!("{line}: {other:?}"),
         }
     }
@@ -511,13 +596,8 @@ mod tests {
             panic!("not an object")
         };
         assert!(is_platform_record(&o));
-        match from_object(o) {
-            Ok(Parsed {
-                body: Body::LambdaPlatform(p),
-                time,
-            }) => (p, time),
-            other => panic!("{other:?}"),
-        }
+        let Parsed { body, time } = from_object(o).unwrap();
+        (body, time)
     }
 
     #[test]

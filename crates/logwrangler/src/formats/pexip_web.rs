@@ -37,8 +37,8 @@ use std::borrow::Cow;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
+use super::{Format, ParseError, ParseResult, Parsed, Sniff, prefix};
+use crate::pseudonym::scrub::{Kind, Rule, Scrub};
 use crate::text::{Tokens, opt_i64, opt_str, split_request, unescape_quotes};
 use crate::time::{parse_clf, parse_iso8601};
 use crate::value::Str;
@@ -83,7 +83,7 @@ pub struct PexipWeb<'a> {
 }
 
 /// Parses one web access line.
-pub fn parse(line: &str) -> ParseResult<'_> {
+pub fn parse(line: &str) -> ParseResult<PexipWeb<'_>> {
     let open = memchr::memmem::find(line.as_bytes(), b" [").ok_or(ParseError::fixed(
         "no [time] field: expected an Apache access record after the syslog prefix",
     ))?;
@@ -164,7 +164,7 @@ pub fn parse(line: &str) -> ParseResult<'_> {
         user_agent,
         extra_fields,
     };
-    Ok(Parsed::new(Body::PexipWeb(record), time))
+    Ok(Parsed::new(record, time))
 }
 
 type RequestParts<'a> = (Option<Str<'a>>, Option<Str<'a>>, Option<Str<'a>>);
@@ -195,6 +195,38 @@ fn nullable_unescaped(text: &str) -> Option<Str<'_>> {
     }
 }
 
+/// Pexip web server access lines: the [`Format`] of this module.
+pub struct PexipWebFormat;
+
+impl Format for PexipWebFormat {
+    type Body<'a> = PexipWeb<'a>;
+    type Header = ();
+
+    fn sniff(line: &str) -> Sniff {
+        let b = line.as_bytes();
+        match prefix::is_syslog_time(b) && prefix::pexip_log(b) == Some(prefix::PexipLog::Web) {
+            true => Sniff::Line,
+            false => Sniff::No,
+        }
+    }
+
+    fn parse<'a>(_: &(), line: &'a str) -> ParseResult<PexipWeb<'a>> {
+        parse(line)
+    }
+
+    fn pseudonymise(w: &mut PexipWeb<'_>, s: &mut Scrub<'_>) {
+        s.set(&mut w.client_ip, Rule::AnyIp);
+        s.set(&mut w.user, Rule::Token(Kind::User));
+        s.set(&mut w.ident, Rule::Token(Kind::User));
+        s.url(&mut w.request_url);
+        s.url(&mut w.referrer);
+    }
+
+    fn alert_source<'b>(w: &'b PexipWeb<'_>) -> Option<&'b str> {
+        Some(w.node.as_ref())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,10 +234,7 @@ mod tests {
 
     fn parse_ok(line: &str) -> (PexipWeb<'_>, Option<i64>) {
         match parse(line) {
-            Ok(Parsed {
-                body: Body::PexipWeb(w),
-                time,
-            }) => (w, time),
+            Ok(Parsed { body, time }) => (body, time),
             other => panic!("{line}: {other:?}"),
         }
     }

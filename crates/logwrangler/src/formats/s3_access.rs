@@ -42,8 +42,8 @@ use std::borrow::Cow;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
+use super::{Format, ParseError, ParseResult, Parsed, Sniff};
+use crate::pseudonym::scrub::{Rule, Scrub};
 use crate::text::{Tokens, nullable, opt_i64, split_request};
 use crate::value::Str;
 
@@ -115,7 +115,7 @@ pub struct S3Access<'a> {
 }
 
 /// Parses one S3 server access log entry.
-pub fn parse(line: &str) -> ParseResult<'_> {
+pub fn parse(line: &str) -> ParseResult<S3Access<'_>> {
     let mut c = Cursor(line);
     let bucket_owner = c.word().ok_or(ParseError::fixed("empty line"))?;
     let bucket = c
@@ -195,7 +195,7 @@ pub fn parse(line: &str) -> ParseResult<'_> {
         source_region: text(source_region),
         extra_fields,
     };
-    Ok(Parsed::new(Body::S3Access(Box::new(body)), Some(time)))
+    Ok(Parsed::new(body, Some(time)))
 }
 
 /// A nullable text column that may be absent.
@@ -269,6 +269,49 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// S3 server access logs: the [`Format`] of this module.
+pub struct S3AccessFormat;
+
+impl Format for S3AccessFormat {
+    type Body<'a> = S3Access<'a>;
+    type Header = ();
+
+    fn sniff(line: &str) -> Sniff {
+        match starts_like_s3_access(line.as_bytes()) {
+            true => Sniff::Line,
+            false => Sniff::No,
+        }
+    }
+
+    fn parse<'a>(_: &(), line: &'a str) -> ParseResult<S3Access<'a>> {
+        parse(line)
+    }
+
+    fn pseudonymise(a: &mut S3Access<'_>, s: &mut Scrub<'_>) {
+        s.set(&mut a.remote_ip, Rule::AnyIp);
+        s.url(&mut a.request_uri);
+        s.url(&mut a.request_url);
+        s.url(&mut a.referer);
+    }
+
+    fn alert_source<'b>(a: &'b S3Access<'_>) -> Option<&'b str> {
+        a.bucket.as_deref()
+    }
+}
+
+/// `<owner> <bucket> [dd/Mon/yyyy:...`: exactly two fields before the
+/// bracketed time (an Apache log has three).
+fn starts_like_s3_access(b: &[u8]) -> bool {
+    let Some(first) = memchr::memchr(b' ', b) else {
+        return false;
+    };
+    let Some(second) = memchr::memchr(b' ', &b[first + 1..]).map(|i| i + first + 1) else {
+        return false;
+    };
+    let rest = &b[second + 1..];
+    rest.len() > 13 && rest[0] == b'[' && rest[3] == b'/' && rest[7] == b'/' && rest[12] == b':'
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,10 +319,7 @@ mod tests {
 
     fn parsed(line: &str) -> (S3Access<'_>, String) {
         let Parsed { body, time } = parse(line).unwrap();
-        let Body::S3Access(body) = body else {
-            panic!("not an S3 body")
-        };
-        (*body, iso_string(time.unwrap()))
+        (body, iso_string(time.unwrap()))
     }
 
     const CURRENT: &str = r#"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be amzn-s3-demo-bucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /amzn-s3-demo-bucket1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader amzn-s3-demo-bucket1.s3.us-west-1.amazonaws.com TLSV1.2 arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP Yes us-east-1"#;

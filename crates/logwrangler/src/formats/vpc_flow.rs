@@ -48,8 +48,8 @@ use std::sync::LazyLock;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
+use super::{ParseError, ParseResult, Parsed, Sniff, prefix};
+use crate::pseudonym::scrub::{Rule, Scrub};
 use crate::text::{nullable, opt_str};
 use crate::time::{from_epoch_seconds, parse_iso8601};
 use crate::value::{Fields, Str};
@@ -351,7 +351,7 @@ fn iso_prefix(token: &str) -> Option<Option<i64>> {
 }
 
 /// Parses one flow log record with `format`.
-pub fn parse<'a>(line: &'a str, format: &Format) -> ParseResult<'a> {
+pub fn parse<'a>(line: &'a str, format: &Format) -> ParseResult<VpcFlow<'a>> {
     let mut values = line.split_ascii_whitespace().peekable();
     let mut prefix_time = None;
     if let Some(stamp) = values.peek().and_then(|first| iso_prefix(first)) {
@@ -388,7 +388,70 @@ pub fn parse<'a>(line: &'a str, format: &Format) -> ParseResult<'a> {
         .or(flow.end)
         .and_then(from_epoch_seconds)
         .or(prefix_time);
-    Ok(Parsed::new(Body::VpcFlow(Box::new(flow)), time))
+    Ok(Parsed::new(flow, time))
+}
+
+/// VPC flow logs: the [`Format`] of this module. A field-list header (or the
+/// source mapping's `vpc_format`) sets the columns of the lines after it.
+pub struct VpcFlowFormat;
+
+impl super::Format for VpcFlowFormat {
+    type Body<'a> = VpcFlow<'a>;
+    type Header = Option<Format>;
+
+    fn sniff(line: &str) -> Sniff {
+        let b = line.as_bytes();
+        // Exported from CloudWatch Logs: `<time>Z <version> <account-id> ...`.
+        if prefix::date_time_separator(b) == Some(b'T') && prefix::is_utc_then_small_number(b) {
+            return Sniff::Line;
+        }
+        match prefix::first_word(b) {
+            Some((first, _))
+                if !first.is_empty()
+                    && first.len() <= 2
+                    && first.iter().all(u8::is_ascii_digit) =>
+            {
+                Sniff::Line
+            }
+            Some(_) if starts_like_header(line) && Format::from_header(line).is_some() => {
+                Sniff::Header
+            }
+            _ => Sniff::No,
+        }
+    }
+
+    fn header(format: &mut Option<Format>, line: &str) -> bool {
+        match Format::from_header(line) {
+            Some(found) => {
+                *format = Some(found);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn parse<'a>(format: &Option<Format>, line: &'a str) -> ParseResult<VpcFlow<'a>> {
+        parse(line, format.as_ref().unwrap_or(Format::default_v2()))
+    }
+
+    fn account_id<'b, 'a>(flow: &'b mut Self::Body<'a>) -> Option<&'b mut Option<Str<'a>>> {
+        Some(&mut flow.account_id)
+    }
+
+    fn pseudonymise(v: &mut VpcFlow<'_>, s: &mut Scrub<'_>) {
+        for slot in [
+            &mut v.srcaddr,
+            &mut v.dstaddr,
+            &mut v.pkt_srcaddr,
+            &mut v.pkt_dstaddr,
+        ] {
+            s.set(slot, Rule::PublicIp);
+        }
+    }
+
+    fn alert_source<'b>(v: &'b VpcFlow<'_>) -> Option<&'b str> {
+        v.interface_id.as_deref()
+    }
 }
 
 #[cfg(test)]
@@ -399,10 +462,7 @@ mod tests {
     fn flow(line: &str, format: &Format) -> (VpcFlow<'static>, Option<i64>) {
         let line: &'static str = Box::leak(line.to_owned().into_boxed_str());
         match parse(line, format) {
-            Ok(Parsed {
-                body: Body::VpcFlow(f),
-                time,
-            }) => (*f, time),
+            Ok(Parsed { body, time }) => (body, time),
             other => panic!("{line}: {other:?}"),
         }
     }

@@ -73,7 +73,7 @@ use crate::app_api::AppEvent;
 use crate::record::{Body, Record};
 
 mod key;
-mod scrub;
+pub mod scrub;
 
 #[allow(unused_imports)]
 use key::*;
@@ -93,99 +93,7 @@ impl Pseudonymiser {
             let digest = self.digest("event_id", derived);
             env.event_id = Cow::Owned(format!("lwp-{}", hex(&digest[..16])));
         }
-        match &mut record.body {
-            Body::PexipSupport(p) => s.pexip_support(p),
-            Body::PexipAudit(a) => {
-                // `hostname=` names the node itself for local operations: infrastructure.
-                let node = a.node.as_ref();
-                let audit_node = a.audit_node.as_deref().unwrap_or(node);
-                let short_node = audit_node.split('.').next().unwrap_or(audit_node);
-                for map in [&mut a.fields, &mut a.submsg, &mut a.enriched] {
-                    for (key, value) in map.0.iter_mut() {
-                        let local = key == "hostname"
-                            && [node, audit_node, short_node].contains(&value.as_ref());
-                        if !local
-                            && let Some(token) = audit_rule(key).and_then(|r| s.token(value, r))
-                        {
-                            *value = Cow::Owned(token);
-                        }
-                    }
-                }
-                s.text(&mut a.text);
-            }
-            Body::PexipWeb(w) => {
-                s.set(&mut w.client_ip, Rule::AnyIp);
-                s.set(&mut w.user, Rule::Token(Kind::User));
-                s.set(&mut w.ident, Rule::Token(Kind::User));
-                s.url(&mut w.request_url);
-                s.url(&mut w.referrer);
-            }
-            Body::Alb(a) => {
-                s.set(&mut a.client_ip, Rule::AnyIp);
-                s.url(&mut a.request_url);
-                s.url(&mut a.redirect_url);
-            }
-            Body::ElbClassic(e) => {
-                s.set(&mut e.client_ip, Rule::AnyIp);
-                s.url(&mut e.request_url);
-            }
-            Body::CloudFront(c) => {
-                s.set(&mut c.c_ip, Rule::AnyIp);
-                s.list(&mut c.x_forwarded_for, Rule::AnyIp);
-                s.set(&mut c.cs_cookie, Rule::Token(Kind::Id));
-                s.query(&mut c.cs_uri_query);
-                s.url(&mut c.cs_referer);
-            }
-            Body::S3Access(a) => {
-                s.set(&mut a.remote_ip, Rule::AnyIp);
-                s.url(&mut a.request_uri);
-                s.url(&mut a.request_url);
-                s.url(&mut a.referer);
-            }
-            Body::VpcFlow(v) => {
-                for slot in [
-                    &mut v.srcaddr,
-                    &mut v.dstaddr,
-                    &mut v.pkt_srcaddr,
-                    &mut v.pkt_dstaddr,
-                ] {
-                    s.set(slot, Rule::PublicIp);
-                }
-            }
-            Body::CloudTrail(c) => {
-                s.set(&mut c.source_ip_address, Rule::IpOnly);
-                // Only the caller's address is replaced inside the JSON texts:
-                // the rest (security group CIDRs, ...) describes the estate.
-                for slot in [
-                    &mut c.error_message,
-                    &mut c.json_user_identity,
-                    &mut c.json_request_parameters,
-                    &mut c.json_response_elements,
-                    &mut c.json_additional_event_data,
-                    &mut c.json_service_event_details,
-                    &mut c.json_extra,
-                ] {
-                    s.known_only(slot);
-                }
-            }
-            Body::LambdaPlatform(_) => {}
-            Body::App(a) => {
-                let mut attributes = s.json_personal(&a.attributes);
-                let mut details = s.json_personal(&a.details);
-                s.text(&mut a.message);
-                s.json_finish(&mut a.attributes, &mut attributes);
-                s.json_finish(&mut a.details, &mut details);
-            }
-            Body::Json(j) => {
-                let mut attributes = s.json_personal(&j.attributes);
-                s.json_finish(&mut j.attributes, &mut attributes);
-            }
-            Body::Unparsed(u) => {
-                if let Some(text) = s.rewrite(&u.parse_error) {
-                    u.parse_error = Cow::Owned(text);
-                }
-            }
-        }
+        record.body.pseudonymise(&mut s);
         let raw = &mut record.envelope.raw;
         match record.body {
             Body::Unparsed(_) => s.text(raw),

@@ -10,14 +10,14 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::key::{Kind, Pseudonymiser, is_public, parse_ip};
-use crate::formats::pexip_support::PexipSupport;
+pub use super::key::Kind;
+use super::key::{Pseudonymiser, is_public, parse_ip};
 use crate::text::percent_decode;
 use crate::value::{Fields, Str};
 
 /// How a personal field is treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Rule {
+pub enum Rule {
     /// A token of this kind.
     Token(Kind),
     /// An address, whatever its range; a value that is not one becomes a host token.
@@ -30,13 +30,13 @@ pub(super) enum Rule {
 
 /// The per-record state: the values tokenised so far (replaced again where
 /// they recur in the record's free text).
-pub(super) struct Scrub<'p> {
+pub struct Scrub<'p> {
     pub(super) p: &'p Pseudonymiser,
     pub(super) known: Vec<(String, String)>,
 }
 
 impl<'p> Scrub<'p> {
-    pub(super) fn new(p: &'p Pseudonymiser) -> Self {
+    pub fn new(p: &'p Pseudonymiser) -> Self {
         Scrub {
             p,
             known: Vec::new(),
@@ -46,7 +46,7 @@ impl<'p> Scrub<'p> {
     /// The token for `value` under `rule`, remembered for free text; `None`
     /// when the value stays (empty or placeholder, already a token, or out of
     /// the rule's scope).
-    pub(super) fn token(&mut self, value: &str, rule: Rule) -> Option<String> {
+    pub fn token(&mut self, value: &str, rule: Rule) -> Option<String> {
         let trimmed = value.trim();
         if is_placeholder(trimmed) || Pseudonymiser::is_token(trimmed) {
             return None;
@@ -67,14 +67,14 @@ impl<'p> Scrub<'p> {
         Some(token)
     }
 
-    pub(super) fn set(&mut self, slot: &mut Option<Str<'_>>, rule: Rule) {
+    pub fn set(&mut self, slot: &mut Option<Str<'_>>, rule: Rule) {
         if let Some(token) = slot.as_deref().and_then(|v| self.token(v, rule)) {
             *slot = Some(Cow::Owned(token));
         }
     }
 
     /// A comma-separated list of values (`x-forwarded-for`).
-    pub(super) fn list(&mut self, slot: &mut Option<Str<'_>>, rule: Rule) {
+    pub fn list(&mut self, slot: &mut Option<Str<'_>>, rule: Rule) {
         let Some(value) = slot.as_deref() else {
             return;
         };
@@ -102,7 +102,7 @@ impl<'p> Scrub<'p> {
     }
 
     /// Values of a key/value map by their key's rule.
-    pub(super) fn fields(&mut self, map: &mut Fields<'_>, rule_of: fn(&str) -> Option<Rule>) {
+    pub fn fields(&mut self, map: &mut Fields<'_>, rule_of: fn(&str) -> Option<Rule>) {
         for (key, value) in map.0.iter_mut() {
             if let Some(token) = rule_of(key).and_then(|rule| self.token(value, rule)) {
                 *value = Cow::Owned(token);
@@ -110,61 +110,14 @@ impl<'p> Scrub<'p> {
         }
     }
 
-    pub(super) fn pexip_support(&mut self, p: &mut PexipSupport<'_>) {
-        let backplane = p
-            .keys
-            .protocol
-            .as_deref()
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("BACKPLANE"));
-        if !backplane {
-            let k = &mut p.keys;
-            for (key, slot) in [
-                ("participant", &mut k.participant),
-                ("participant_alias", &mut k.participant_alias),
-                ("presenter", &mut k.presenter),
-                ("displayname", &mut k.displayname),
-                ("user", &mut k.user),
-                ("requester", &mut k.requester),
-                ("remote_address", &mut k.remote_address),
-                ("src_address", &mut k.src_address),
-                ("dst_address", &mut k.dst_address),
-            ] {
-                if let Some(rule) = pexip_rule(key) {
-                    self.set(slot, rule);
-                }
-            }
-            self.fields(&mut p.fields, pexip_rule);
-        }
-        // The personal keys of a JSON or Python-repr Detail (a REST request's
-        // `display_name`) first: the same values recur in the Detail text.
-        let mut detail_json = p.detail_json.take().map(Cow::Owned);
-        let mut parsed = self.json_personal(&detail_json);
-        for (key, value) in p.fields.0.iter_mut() {
-            if key == "detail"
-                && let Some(text) = self.rewrite(value)
-            {
-                *value = Cow::Owned(text);
-            }
-        }
-        self.text(&mut p.detail);
-        self.text(&mut p.message);
-        for word in p.extra_fields.iter_mut() {
-            if let Some(text) = self.rewrite(word) {
-                *word = Cow::Owned(text);
-            }
-        }
-        self.json_finish(&mut detail_json, &mut parsed);
-        p.detail_json = detail_json.map(Cow::into_owned);
-    }
-
-    pub(super) fn text(&self, slot: &mut Option<Str<'_>>) {
+    pub fn text(&self, slot: &mut Option<Str<'_>>) {
         if let Some(text) = slot.as_deref().and_then(|t| self.rewrite(t)) {
             *slot = Some(Cow::Owned(text));
         }
     }
 
     /// Only the record's own tokenised values, no patterns.
-    pub(super) fn known_only(&self, slot: &mut Option<Str<'_>>) {
+    pub fn known_only(&self, slot: &mut Option<Str<'_>>) {
         if let Some(text) = slot.as_deref().and_then(|t| self.replace_known(t)) {
             *slot = Some(Cow::Owned(text));
         }
@@ -172,7 +125,7 @@ impl<'p> Scrub<'p> {
 
     /// The free-text rewrite: the record's own tokenised values, addresses,
     /// SIP and H.323 display names, public IP literals; `None` when nothing changed.
-    pub(super) fn rewrite(&self, text: &str) -> Option<String> {
+    pub fn rewrite(&self, text: &str) -> Option<String> {
         let known = self.replace_known(text);
         let current = known.as_deref().unwrap_or(text);
         let addressed = replace_regex(current, &ADDRESS, |m| {
@@ -202,7 +155,7 @@ impl<'p> Scrub<'p> {
     }
 
     /// Replaces the record's tokenised values where they stand as whole words.
-    pub(super) fn replace_known(&self, text: &str) -> Option<String> {
+    pub fn replace_known(&self, text: &str) -> Option<String> {
         let mut known: Vec<&(String, String)> = self
             .known
             .iter()
@@ -225,7 +178,7 @@ impl<'p> Scrub<'p> {
     /// Tokenises public IPv4 and IPv6 literals in free text (private ones are
     /// the estate's nodes and interfaces; a private address tokenised
     /// elsewhere in the record was replaced already).
-    pub(super) fn replace_public_ips(&self, text: &str) -> Option<String> {
+    pub fn replace_public_ips(&self, text: &str) -> Option<String> {
         let bytes = text.as_bytes();
         let mut out = String::new();
         let mut copied = 0;
@@ -265,7 +218,7 @@ impl<'p> Scrub<'p> {
     }
 
     /// Query parameters that name a person, in a URL or request line.
-    pub(super) fn url(&mut self, slot: &mut Option<Str<'_>>) {
+    pub fn url(&mut self, slot: &mut Option<Str<'_>>) {
         let Some(url) = slot.as_deref() else {
             return;
         };
@@ -285,13 +238,13 @@ impl<'p> Scrub<'p> {
     }
 
     /// A bare query string (CloudFront `cs_uri_query`).
-    pub(super) fn query(&mut self, slot: &mut Option<Str<'_>>) {
+    pub fn query(&mut self, slot: &mut Option<Str<'_>>) {
         if let Some(query) = slot.as_deref().and_then(|q| self.rewrite_query(q)) {
             *slot = Some(Cow::Owned(query));
         }
     }
 
-    pub(super) fn rewrite_query(&mut self, query: &str) -> Option<String> {
+    pub fn rewrite_query(&mut self, query: &str) -> Option<String> {
         let mut out = String::with_capacity(query.len() + 32);
         let mut changed = false;
         for (i, pair) in query.split('&').enumerate() {
@@ -324,7 +277,7 @@ impl<'p> Scrub<'p> {
     /// Parses a JSON text field and tokenises its personal keys (the first
     /// phase; [`Scrub::json_finish`] rewrites the rest once every value of the
     /// record is known). A text that is not JSON is left for the second phase.
-    pub(super) fn json_personal(&mut self, slot: &Option<Str<'_>>) -> Option<(Value, bool)> {
+    pub fn json_personal(&mut self, slot: &Option<Str<'_>>) -> Option<(Value, bool)> {
         let text = slot.as_deref()?.trim_start();
         if !text.starts_with(['{', '[']) {
             return None;
@@ -334,11 +287,7 @@ impl<'p> Scrub<'p> {
         Some((value, changed))
     }
 
-    pub(super) fn json_finish(
-        &self,
-        slot: &mut Option<Str<'_>>,
-        parsed: &mut Option<(Value, bool)>,
-    ) {
+    pub fn json_finish(&self, slot: &mut Option<Str<'_>>, parsed: &mut Option<(Value, bool)>) {
         match parsed {
             Some((value, changed)) => {
                 if self.json_leaves(value) | *changed {
@@ -352,7 +301,7 @@ impl<'p> Scrub<'p> {
     /// Tokenises the values under personal keys (objects and arrays under
     /// one are personal throughout, their own keys' rules winning); true when
     /// something changed.
-    pub(super) fn json_value(
+    pub fn json_value(
         &mut self,
         key: Option<&str>,
         value: &mut Value,
@@ -398,7 +347,7 @@ impl<'p> Scrub<'p> {
     }
 
     /// Rewrites the remaining strings as free text; true when something changed.
-    pub(super) fn json_leaves(&self, value: &mut Value) -> bool {
+    pub fn json_leaves(&self, value: &mut Value) -> bool {
         match value {
             Value::Object(map) => map
                 .values_mut()
@@ -516,36 +465,6 @@ pub(super) fn is_placeholder(value: &str) -> bool {
         value,
         "" | "-" | "?" | "None" | "none" | "null" | "(none)" | "unset" | "unknown"
     )
-}
-
-/// Rules of Pexip keys (normalised: lower case, `-` -> `_`).
-pub(super) fn pexip_rule(key: &str) -> Option<Rule> {
-    Some(match key {
-        "participant" | "participant_alias" | "presenter" | "last_presenter" => {
-            Rule::Token(Kind::Alias)
-        }
-        "displayname" | "display_name" => Rule::Token(Kind::Name),
-        "user" | "username" | "user_name" | "requester" => Rule::Token(Kind::User),
-        "remote_address" | "remote_candidate_address" | "remote_ip" | "client_ip" => Rule::AnyIp,
-        "src_address" | "dst_address" | "source_address" | "destination_address" => Rule::PublicIp,
-        // Room addresses, not people (see the module documentation).
-        "conferencealias" | "conference_alias" | "local_alias" => return None,
-        k if k.ends_with("_alias") => Rule::Token(Kind::Alias),
-        k if k.ends_with("display_name") || k.ends_with("displayname") => Rule::Token(Kind::Name),
-        _ => return None,
-    })
-}
-
-/// Rules of auditd keys (`acct`, `addr`, `hostname`; the enriched names of
-/// user ids such as `AUID="alice"`).
-pub(super) fn audit_rule(key: &str) -> Option<Rule> {
-    Some(match key {
-        "acct" | "AUID" | "UID" | "EUID" | "SUID" | "FSUID" | "OUID" | "ACCT" | "ID" => {
-            Rule::Token(Kind::User)
-        }
-        "addr" | "hostname" | "rhost" => Rule::AnyIp,
-        _ => return None,
-    })
 }
 
 /// The rule of a key in application JSON (`attributes`, `details`) and in URL

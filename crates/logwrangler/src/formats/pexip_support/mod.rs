@@ -42,12 +42,14 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{ParseError, ParseResult, Parsed};
-use crate::record::Body;
 use crate::text::unescape_quotes;
 use crate::time::{Millis, parse_iso8601};
 use crate::value::{Fields, Str};
 
+mod format;
 mod python_repr;
+
+pub use format::PexipSupportFormat;
 
 /// How a well-known key's value becomes its typed column.
 trait KnownValue<'a>: Sized {
@@ -306,7 +308,7 @@ const RESERVED: &[&str] = &[
 ];
 
 /// Parses one support/administrator log line.
-pub fn parse(line: &str) -> ParseResult<'_> {
+pub fn parse(line: &str) -> ParseResult<PexipSupport<'_>> {
     let (syslog_time, rest) = token(line).ok_or(ParseError::fixed(
         "empty line: expected `<syslog_time> <node> ...`",
     ))?;
@@ -410,7 +412,7 @@ pub fn parse(line: &str) -> ParseResult<'_> {
         record.fields.insert(name, value);
     }
     record.detail_json = record.detail.as_deref().and_then(detail_json);
-    Ok(Parsed::new(Body::PexipSupport(record), time))
+    Ok(Parsed::new(record, time))
 }
 
 /// The originating time; `date` and `clock` are the first two tokens of `from`
@@ -528,10 +530,7 @@ mod tests {
 
     fn parse_ok(line: &str) -> (PexipSupport<'_>, Option<Millis>) {
         match parse(line) {
-            Ok(Parsed {
-                body: Body::PexipSupport(p),
-                time,
-            }) => (p, time),
+            Ok(Parsed { body, time }) => (body, time),
             other => panic!("{line}: {other:?}"),
         }
     }
