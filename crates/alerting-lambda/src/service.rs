@@ -256,7 +256,7 @@ impl<S: Store, N: Notify> Alerting<S, N> {
         if let Some(pseudonymiser) = self.parser.pseudonymiser() {
             events
                 .iter_mut()
-                .for_each(|event| pseudonymiser.apply_app_event(event));
+                .for_each(|event| event.pseudonymise(pseudonymiser));
         }
         let mut report = Report {
             events: events.len(),

@@ -37,6 +37,8 @@ use std::fmt;
 use serde_json::{Map, Value, json};
 
 use crate::formats::{cloudtrail, lambda_platform};
+use crate::pseudonym::Pseudonymiser;
+use crate::pseudonym::scrub::Scrub;
 use crate::record::Severity;
 use crate::time::{Millis, iso_string, parse_iso8601};
 
@@ -412,6 +414,28 @@ fn event_time(value: &Value) -> Result<Millis, String> {
 }
 
 impl AppEvent {
+    /// Pseudonymises the event before it is stored, alerted or forwarded:
+    /// personal keys of `attributes` and `details` (at any depth), then the
+    /// message and the other values as free text. Idempotent.
+    pub fn pseudonymise(&mut self, pseudonymiser: &Pseudonymiser) {
+        let mut s = Scrub::new(pseudonymiser);
+        for (key, value) in self.attributes.iter_mut() {
+            s.json_value(Some(key), value, None);
+        }
+        if let Some(details) = &mut self.details {
+            s.json_value(None, details, None);
+        }
+        if let Some(message) = s.rewrite(&self.message) {
+            self.message = message;
+        }
+        for value in self.attributes.values_mut() {
+            s.json_leaves(value);
+        }
+        if let Some(details) = &mut self.details {
+            s.json_leaves(details);
+        }
+    }
+
     /// The compact JSON line forwarded to Firehose: the app parser
     /// (`formats::app`) reads it back as an `app` record with the same
     /// source_application, log_level, message, details and timestamp (written
@@ -928,5 +952,53 @@ mod tests {
             let want = details.map(|d| json!({"text": d}).to_string());
             prop_assert_eq!(app.details.as_deref(), want.as_deref());
         }
+    }
+
+    #[test]
+    fn app_events_lose_personal_keys_and_keep_the_rest() {
+        use crate::pseudonym::Kind;
+        let p = Pseudonymiser::from_key_text(
+            "d95d2416c2267c9b846d69d7f7192ca50f0bccbce666cdfd10d5ea9e7339564c",
+        )
+        .unwrap();
+        let body = br#"{"log_level": "error", "message": "login failed for alice from 203.0.113.9", "source_application": "portal",
+            "details": {"user": {"id": 42, "name": "Alice Liddell", "email": "alice@example.com"}, "attempts": 3},
+            "clientIP": "203.0.113.9", "userName": "alice", "X-Forwarded-For": "203.0.113.9, 10.0.0.1", "region": "eu-west-1"}"#;
+        let mut events = parse_body(body, "req-1", 1_764_000_000_000, &Default::default()).unwrap();
+        let event = &mut events[0];
+        let id = event.event_id.clone();
+        event.pseudonymise(&p);
+        let text = event.to_line();
+        for gone in ["Alice Liddell", "alice", "203.0.113.9", "\"id\":42"] {
+            assert!(!text.contains(gone), "{gone} left in {text}");
+        }
+        assert!(text.contains("\"region\":\"eu-west-1\""), "{text}");
+        assert!(text.contains("\"attempts\":3"), "{text}");
+        // A client's forwarding chain: every address is tokenised, separators kept.
+        assert!(text.contains(&format!(
+            "\"X-Forwarded-For\":\"{}, {}\"",
+            p.pseudonymise(Kind::Ip, "203.0.113.9"),
+            p.pseudonymise(Kind::Ip, "10.0.0.1")
+        )));
+        assert_eq!(
+            event.attributes["userName"],
+            Value::String(p.pseudonymise(Kind::User, "alice"))
+        );
+        // The message's "alice" is the same user token (a known value of the event).
+        assert_eq!(
+            event.message,
+            format!(
+                "login failed for {} from {}",
+                p.pseudonymise(Kind::User, "alice"),
+                p.pseudonymise(Kind::Ip, "203.0.113.9")
+            )
+        );
+        assert_eq!(
+            event.event_id, id,
+            "API event ids are not derived from content"
+        );
+        let once = event.clone();
+        event.pseudonymise(&p);
+        assert_eq!(event.to_line(), once.to_line(), "idempotent");
     }
 }

@@ -269,7 +269,7 @@ impl LineParser {
         // Before the rules: severity, the stored record, summaries and alerts
         // all see the same (pseudonymised) values.
         if let Some(pseudonymiser) = &self.pseudonymiser {
-            pseudonymiser.apply(&mut record);
+            record.pseudonymise(pseudonymiser);
         }
         record.envelope.severity = self.rules.severity(&record);
         record

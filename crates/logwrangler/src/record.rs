@@ -10,6 +10,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use crate::formats::unparsed::Unparsed;
+use crate::pseudonym::Pseudonymiser;
+use crate::pseudonym::scrub::Scrub;
 pub use crate::registry::{Body, LogType};
 use crate::time::Millis;
 pub use crate::value::{Fields, Severity, Str};
@@ -103,6 +105,24 @@ impl Record<'_> {
         let mut out = Vec::with_capacity(512);
         self.write_json(&mut out);
         String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// Pseudonymises the record in place (see [`crate::pseudonym`] for the
+    /// fields, each format's `pseudonymise` for its own). Idempotent.
+    pub fn pseudonymise(&mut self, pseudonymiser: &Pseudonymiser) {
+        let mut s = Scrub::new(pseudonymiser);
+        let env = &mut self.envelope;
+        if let Some(derived) = env.event_id.strip_prefix("lw-") {
+            env.event_id = Str::Owned(pseudonymiser.derived_event_id(derived));
+        }
+        self.body.pseudonymise(&mut s);
+        // The raw line would carry every original value: dropped from parsed
+        // records, rewritten like free text on `unparsed` ones.
+        let raw = &mut self.envelope.raw;
+        match self.body {
+            Body::Unparsed(_) => s.text(raw),
+            _ => *raw = None,
+        }
     }
 
     /// Converts the record into an owned one that no longer borrows the input.
