@@ -211,6 +211,36 @@ fn request(records: &[Record], index: usize) -> RequestBytes {
     }
 }
 
+/// The first processor-sized request of the busiest (log group, log stream,
+/// hour) of the deliveries, with that stream and hour named.
+fn stream_hour_request(
+    deliveries: &[Delivery],
+    buffer_bytes: usize,
+) -> Result<(String, RequestBytes)> {
+    let mut by_stream_hour: BTreeMap<(&str, &str, i64), Vec<Delivery>> = BTreeMap::new();
+    for d in deliveries {
+        let Some((_, first_ms, _)) = d.events.first() else {
+            continue;
+        };
+        let key = (
+            d.log_group.as_str(),
+            d.log_stream.as_str(),
+            first_ms.div_euclid(3_600_000),
+        );
+        by_stream_hour.entry(key).or_default().push(d.clone());
+    }
+    let ((group, stream, hour), busiest) = by_stream_hour
+        .into_iter()
+        .max_by_key(|(_, ds)| ds.iter().map(|d| d.events.len()).sum::<usize>())
+        .context("the corpus has no events")?;
+    let request = pack_requests(&records(&busiest), buffer_bytes).swap_remove(0);
+    let name = format!(
+        "{group} {stream}, hour {}",
+        logwrangler::time::iso_string(hour * 3_600_000)
+    );
+    Ok((name, request))
+}
+
 /// Turns deliveries into Firehose records (gzip'd envelopes).
 pub fn records(deliveries: &[Delivery]) -> Vec<Record> {
     deliveries
@@ -524,6 +554,12 @@ pub struct Corpus {
     pub by_log_type: BTreeMap<LogType, Vec<RequestBytes>>,
     /// The largest request Firehose can send.
     pub max_request: RequestBytes,
+    /// One processor-sized request of the CloudWatch deliveries of one log
+    /// stream within one hour (the busiest such stream-hour of the corpus):
+    /// what the blueprint comparison runs on.
+    pub stream_hour_request: RequestBytes,
+    /// The stream and hour of [`Corpus::stream_hour_request`].
+    pub stream_hour: String,
     /// ALB lines of the corpus (for the parser comparison).
     pub alb_lines: Vec<String>,
     /// VPC flow lines (default format) of the corpus.
@@ -562,12 +598,15 @@ impl Corpus {
             .filter(|l| l.split_ascii_whitespace().count() == 14)
             .collect();
         let max_request = max_request(&records).context("building the 6 MB request")?;
+        let (stream_hour, stream_hour_request) = stream_hour_request(deliveries, buffer_bytes)?;
         Ok(Corpus {
             source,
             records,
             mix_requests,
             by_log_type,
             max_request,
+            stream_hour_request,
+            stream_hour,
             alb_lines,
             vpc_lines,
         })

@@ -79,6 +79,58 @@ pub fn per_tb(memory_mb: u32, raw_bytes_per_s: f64, raw_bytes_per_invocation: f6
     }
 }
 
+/// Firehose ingestion, USD per GB ingested (Direct PUT and CloudWatch Logs
+/// sources, first 500 TB a month, us-east-1; records are billed in 5 KB
+/// increments). Source: <https://aws.amazon.com/firehose/pricing/>, as listed in 2025.
+pub const FIREHOSE_INGEST_USD_PER_GB: f64 = 0.029;
+
+/// Firehose dynamic partitioning, USD per GB processed (same source and
+/// date; the per-object charge, $0.005 per 1,000 S3 objects, is left out: it
+/// depends on buffering, not on the transform).
+pub const FIREHOSE_PARTITIONING_USD_PER_GB: f64 = 0.020;
+
+/// What the AWS Glue service-log jobs (awslabs/athena-glue-service-logs)
+/// state for their conversion of service logs into a partitioned lake:
+/// about $1.32 for 10 GB of logs with 10 DPU (0.3 h at $0.44 per DPU-hour),
+/// so USD per TB of logs.
+pub const GLUE_SERVICE_LOG_USD_PER_TB: f64 = 1.32 / 10.0 * 1000.0;
+
+/// What one TB (10^12 bytes) of raw log lines costs on its way into the
+/// typed lake, beyond the Lambda: Firehose ingests the gzip'd deliveries,
+/// plus what the transform re-ingests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LakeCost {
+    /// Re-ingested bytes over the bytes Firehose ingested from CloudWatch.
+    pub reingest_amplification: f64,
+    /// Firehose ingestion and partitioning of the re-ingested bytes, USD per TB of raw lines.
+    pub reingest_usd: f64,
+    /// Lambda + Firehose ingestion and partitioning, USD per TB of raw lines
+    /// (`None` without the Lambda figure).
+    pub typed_lake_usd: Option<f64>,
+}
+
+impl LakeCost {
+    /// From the Lambda's cost per TB, the raw line bytes of a corpus, the
+    /// bytes Firehose ingested for it and the bytes the transform re-ingested.
+    pub fn new(
+        lambda_usd_per_tb: Option<f64>,
+        raw: usize,
+        ingested: usize,
+        reingested: usize,
+    ) -> LakeCost {
+        let per_gb = FIREHOSE_INGEST_USD_PER_GB + FIREHOSE_PARTITIONING_USD_PER_GB;
+        // GB of Firehose traffic per TB of raw lines.
+        let gb_per_tb = |bytes: usize| bytes as f64 / raw.max(1) as f64 * 1000.0;
+        let reingest_usd = gb_per_tb(reingested) * per_gb;
+        LakeCost {
+            reingest_amplification: reingested as f64 / ingested.max(1) as f64,
+            reingest_usd,
+            typed_lake_usd: lambda_usd_per_tb
+                .map(|l| l + gb_per_tb(ingested) * per_gb + reingest_usd),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +151,15 @@ mod tests {
         assert!((cost.requests_usd - 0.10).abs() < 1e-9);
         assert!((cost.duration_cpu_share_usd / cost.duration_usd - 1769.0 / 512.0).abs() < 1e-9);
         assert!((cost.usd_per_tb() - cost.duration_usd - 0.10).abs() < 1e-9);
+    }
+
+    #[test]
+    fn prices_the_lake_and_the_reingested_bytes() {
+        // 100 bytes of gzip'd deliveries per 1,000 of raw lines (100 GB per TB), 10 re-ingested.
+        let lake = LakeCost::new(Some(0.5), 1000, 100, 10);
+        assert!((lake.reingest_amplification - 0.1).abs() < 1e-12);
+        assert!((lake.reingest_usd - 10.0 * 0.049).abs() < 1e-9);
+        assert!((lake.typed_lake_usd.unwrap() - (0.5 + 110.0 * 0.049)).abs() < 1e-9);
+        assert!((GLUE_SERVICE_LOG_USD_PER_TB - 132.0).abs() < 1e-9);
     }
 }

@@ -12,6 +12,7 @@
 //! behind a minimal Lambda Runtime API for its cold start and its peak
 //! resident memory on the largest request Firehose can send ([`lambda`]).
 
+pub mod blueprint;
 pub mod corpus;
 pub mod cost;
 pub mod lambda;
@@ -39,6 +40,8 @@ use timing::{Throughput, Variant, Work};
 
 /// Targets of the issue, checked in the report.
 const TARGET_RATIO_TO_FLOOR: f64 = 0.5;
+/// `transform` events/s over the blueprint's on one stream-hour request.
+const TARGET_BLUEPRINT_RATIO: f64 = 1.5;
 const TARGET_SPEEDUP_VS_VRL: f64 = 3.0;
 const TARGET_PEAK_RSS_MB: f64 = 96.0;
 const TARGET_COLD_START_MS: f64 = 20.0;
@@ -253,6 +256,8 @@ struct Output {
     split_records: usize,
     /// Events sent back to the stream rather than answered.
     reingested_events: usize,
+    /// Bytes of the re-ingest payloads (what Firehose ingests, and bills, again).
+    reingest_bytes: usize,
 }
 
 impl std::ops::AddAssign for Output {
@@ -263,6 +268,7 @@ impl std::ops::AddAssign for Output {
         self.overflow_records += o.overflow_records;
         self.split_records += o.split_records;
         self.reingested_events += o.reingested_events;
+        self.reingest_bytes += o.reingest_bytes;
     }
 }
 
@@ -283,6 +289,12 @@ fn transform_output(request: &RequestBytes, config: &Config) -> Output {
         overflow_records: plan.stats.overflow_records,
         split_records: plan.stats.split_records,
         reingested_events: plan.records.iter().map(|r| r.reingested_events).sum(),
+        reingest_bytes: plan
+            .records
+            .iter()
+            .flat_map(|r| &r.reingest)
+            .map(Vec::len)
+            .sum(),
     }
 }
 
@@ -307,6 +319,8 @@ struct InProcess {
     results: BTreeMap<String, Throughput>,
     mix: Output,
     notes: Vec<String>,
+    /// The interpreter that ran the blueprint, when it ran.
+    blueprint_interpreter: Option<String>,
 }
 
 fn measure_in_process(args: &BenchArgs, corpus: &Corpus, config: &Config) -> Result<InProcess> {
@@ -398,6 +412,27 @@ fn measure_in_process(args: &BenchArgs, corpus: &Corpus, config: &Config) -> Res
             transform(requests, config)
         }));
     }
+    // The blueprint comparison: one request of one stream's deliveries
+    // within one hour, through the transform and through the blueprint.
+    let stream_hour = std::slice::from_ref(&corpus.stream_hour_request);
+    variants.push(Variant::new("stream_hour_transform", move || {
+        transform(stream_hour, config)
+    }));
+    let mut blueprint_interpreter = None;
+    match blueprint::Blueprint::start(&corpus.stream_hour_request.json) {
+        Ok(mut process) => {
+            blueprint_interpreter = Some(process.interpreter.clone());
+            let work = Work {
+                bytes: corpus.stream_hour_request.decompressed_bytes,
+                events: corpus.stream_hour_request.events,
+            };
+            variants.push(Variant::new("blueprint", move || {
+                process.run().expect("the blueprint process answers");
+                work
+            }));
+        }
+        Err(e) => notes.push(format!("blueprint not measured: {e:#}")),
+    }
     variants.push(Variant::new("ours_alb", || {
         for line in &alb_lines {
             let _ = std::hint::black_box(alb::parse(line));
@@ -450,6 +485,7 @@ fn measure_in_process(args: &BenchArgs, corpus: &Corpus, config: &Config) -> Res
         results: results.into_iter().map(|t| (t.name.clone(), t)).collect(),
         mix,
         notes,
+        blueprint_interpreter,
     })
 }
 
@@ -461,6 +497,7 @@ struct Figures {
     in_process: InProcess,
     lambda: Option<lambda::LambdaFigures>,
     cost: Option<cost::Cost>,
+    lake: cost::LakeCost,
     raw_per_decompressed: f64,
 }
 
@@ -514,9 +551,22 @@ impl Figures {
             "max_request_decompressed_bytes",
             json!(corpus.max_request.decompressed_bytes),
         );
+        corpus_summary.insert("reingest_bytes", json!(in_process.mix.reingest_bytes));
+        corpus_summary.insert("stream_hour", json!(corpus.stream_hour));
+        corpus_summary.insert(
+            "stream_hour_events",
+            json!(corpus.stream_hour_request.events),
+        );
         corpus_summary.insert("alb_lines", json!(corpus.alb_lines.len()));
         corpus_summary.insert("vpc_lines", json!(corpus.vpc_lines.len()));
+        let lake = cost::LakeCost::new(
+            cost.map(|c| c.usd_per_tb()),
+            raw,
+            record_data,
+            in_process.mix.reingest_bytes,
+        );
         Ok(Figures {
+            lake,
             seconds: args.seconds,
             source: corpus.source,
             corpus_summary,
@@ -576,6 +626,14 @@ impl Figures {
             "lambda_usd_per_tb": r(self.cost.map(|c| c.usd_per_tb()), 3),
             "lambda_usd_per_tb_cpu_share": r(self.cost.map(|c| c.usd_per_tb_cpu_share()), 3),
             "lambda_memory_mb": self.cost.map(|c| c.memory_mb),
+            "blueprint_ratio": r(self.ratio("stream_hour_transform", "blueprint", true), 2),
+            "blueprint_events_s": ev("blueprint"),
+            "stream_hour_transform_events_s": ev("stream_hour_transform"),
+            "blueprint_interpreter": self.in_process.blueprint_interpreter,
+            "reingest_amplification": r(Some(self.lake.reingest_amplification), 4),
+            "reingest_firehose_usd_per_tb": r(Some(self.lake.reingest_usd), 3),
+            "typed_lake_usd_per_tb": r(self.lake.typed_lake_usd, 2),
+            "glue_service_log_usd_per_tb": r(Some(cost::GLUE_SERVICE_LOG_USD_PER_TB), 2),
             "transform_raw_mb_s": r(self.get("transform_mix").map(|t| t.mb_s * self.raw_per_decompressed), 2),
             "per_log_type": per_type,
             "seconds": self.seconds,
@@ -654,6 +712,17 @@ impl Figures {
                 row(&mut out, name, &format!("  transform {log_type}"));
             }
         }
+        row(
+            &mut out,
+            "stream_hour_transform",
+            "transform (one stream-hour)",
+        );
+        let interpreter = self
+            .in_process
+            .blueprint_interpreter
+            .as_deref()
+            .unwrap_or("python3");
+        row(&mut out, "blueprint", &format!("blueprint ({interpreter})"));
         let _ = writeln!(out, "{:<28} {:>9} (line bytes)", "", "");
         row(&mut out, "ours_alb", "ours alb::parse");
         row(&mut out, "vrl_alb", "vrl parse_aws_alb_log");
@@ -688,6 +757,26 @@ impl Figures {
             "",
             ">= 0.5",
             ratio.is_some_and(|r| r >= TARGET_RATIO_TO_FLOOR),
+        );
+        let blueprint = self.ratio("stream_hour_transform", "blueprint", true);
+        figure(
+            &mut out,
+            "blueprint_ratio",
+            blueprint,
+            "x",
+            ">= 1.5",
+            blueprint.is_some_and(|r| r >= TARGET_BLUEPRINT_RATIO),
+        );
+        let _ = writeln!(
+            out,
+            "  events/s of the transform over the AWS CloudWatch Logs processor blueprint's logic (blueprint.py, {}) \
+             on one request of {} events: {}",
+            self.in_process
+                .blueprint_interpreter
+                .as_deref()
+                .unwrap_or("not run"),
+            self.corpus_summary["stream_hour_events"],
+            self.corpus_summary["stream_hour"].as_str().unwrap_or(""),
         );
         figure(
             &mut out,
@@ -780,6 +869,33 @@ impl Figures {
                 f64::from(cost.memory_mb) / cost::MB_PER_VCPU,
             );
         }
+        let l = &self.lake;
+        let _ = writeln!(
+            out,
+            "{:<28} {:>12}   re-ingested bytes / bytes in (deliveries whose events span several partitions)",
+            "reingest_amplification",
+            format!("{:.2}%", l.reingest_amplification * 100.0),
+        );
+        let _ = writeln!(
+            out,
+            "{:<28} {:>12}   Firehose ingestion + dynamic partitioning of those bytes, per TB of raw log lines",
+            "reingest_firehose_usd_per_tb",
+            format!("${:.3}", l.reingest_usd),
+        );
+        let _ = writeln!(
+            out,
+            "{:<28} {:>12}   Lambda + Firehose (${}/GB ingested, ${}/GB partitioned) per TB of raw log lines",
+            "typed_lake_usd_per_tb",
+            l.typed_lake_usd.map_or("-".into(), |v| format!("${v:.2}")),
+            cost::FIREHOSE_INGEST_USD_PER_GB,
+            cost::FIREHOSE_PARTITIONING_USD_PER_GB,
+        );
+        let _ = writeln!(
+            out,
+            "{:<28} {:>12}   AWS Glue service-log jobs, their own figure ($1.32 per 10 GB at 10 DPU)",
+            "glue_service_log_usd_per_tb",
+            format!("${:.2}", cost::GLUE_SERVICE_LOG_USD_PER_TB),
+        );
         for note in &self.in_process.notes {
             let _ = writeln!(out, "note: {note}");
         }
