@@ -65,6 +65,7 @@ import {
   TRANSFORM_METRIC_DIMENSIONS,
   ALERTING_METRIC_DIMENSIONS,
 } from './constants';
+import { CollectorHostRole } from './collector-role';
 import { LogTypeSchema, QUERIES_DIR, SCHEMAS_DIR, parquetProblems, readQueries, readSchemas } from './schemas';
 
 export interface LogwranglerStackProps extends StackProps {
@@ -871,6 +872,15 @@ export class LogwranglerStack extends Stack {
       if (logsInvokeAlerting) toAlerting.node.addDependency(logsInvokeAlerting);
       if (src.logType?.startsWith('pexip_')) pexipGroups.push(group);
     });
+
+    // ---- optional: the syslog collector host's role (collector/, context collectorRole) ----
+    const collectorRole = this.node.tryGetContext('collectorRole');
+    if (collectorRole === true || collectorRole === 'true') {
+      if (pexipGroups.length === 0) {
+        throw new Error('collectorRole: no logGroups with a pexip_* logType for the collector to write into');
+      }
+      new CollectorHostRole(this, 'CollectorHost', { logGroupNames: pexipGroups.map((g) => g.logGroupName) });
+    }
 
     // ---- Logs Insights saved queries on the raw Pexip log groups -----------------------
     if (pexipGroups.length > 0) {
