@@ -1,5 +1,6 @@
 import { ArnFormat, CfnOutput, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
 /** The collector host's IAM role: what the CloudWatch agent on it may do, and nothing more. */
@@ -59,6 +60,12 @@ export class CollectorHostRole extends Construct {
         }),
       },
     });
+    NagSuppressions.addResourceSuppressions(this.role, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: "A log group ARN ends in ':*' (its log streams, named by the agent per host); scoped to the given Pexip groups.",
+      },
+    ]);
     this.instanceProfile = new iam.InstanceProfile(this, 'InstanceProfile', { role: this.role });
     new CfnOutput(this, 'CollectorInstanceProfile', {
       value: this.instanceProfile.instanceProfileName,
