@@ -130,16 +130,34 @@ impl<S: Store, N: Notify> Alerting<S, N> {
         self
     }
 
-    /// Publishes the digest of every budget window that ended a minute
-    /// before `now_ms` (invocations still holding alerts in it have finished)
-    /// and holds alerts: one message per window and topic accounting for
-    /// every alert held in it. The Lambda calls it after each delivery and
-    /// API request; a schedule may call it too.
+    /// Publishes the digest of every budget window that ended by `now_ms`
+    /// and holds alerts (a schedule's or an operator's call): one message per
+    /// window and topic accounting for every alert held in it.
     pub async fn flush_digests(&self, now_ms: i64, report: &mut Report) -> Result<(), Error> {
+        self.publish_digests(now_ms, i64::MIN, report).await
+    }
+
+    /// After each delivery: the digests of windows a later window of their
+    /// topic has replaced, and of recent windows that ended a minute ago
+    /// (invocations still holding alerts in them have finished). Windows of
+    /// old events (a replay, a backfill) wait for their topic's next window,
+    /// so events still arriving for them are in their digest.
+    async fn publish_due_digests(&self, report: &mut Report) -> Result<(), Error> {
+        let now = wall_clock_ms();
+        self.publish_digests(now - DIGEST_GRACE_MS, now - LIVE_WINDOW_MS, report)
+            .await
+    }
+
+    async fn publish_digests(
+        &self,
+        ended_by: i64,
+        live_since: i64,
+        report: &mut Report,
+    ) -> Result<(), Error> {
         if self.budget.is_none() {
             return Ok(());
         }
-        for due in self.store.claim_digests(now_ms - DIGEST_GRACE_MS).await? {
+        for due in self.store.claim_digests(ended_by, live_since).await? {
             if due.held.is_empty() {
                 self.store.mark_digest_sent(&due).await?;
                 continue;
@@ -191,7 +209,7 @@ impl<S: Store, N: Notify> Alerting<S, N> {
             self.apply(&record, &mut sessions, &mut report).await?;
         }
         self.refresh(sessions, &mut report).await?;
-        self.flush_digests(wall_clock_ms(), &mut report).await?;
+        self.publish_due_digests(&mut report).await?;
         Ok(report)
     }
 
@@ -274,15 +292,15 @@ impl<S: Store, N: Notify> Alerting<S, N> {
             Some(suppressed) => {
                 let alert = build_alert(record, &classification, suppressed, &self.hint);
                 if let Some(budget) = self.budget {
-                    // The budget is about the inbox: windows run on the clock
-                    // the messages arrive by, not on the events' own times.
+                    // Windows run on event time, as dedupe windows do, so a
+                    // replay or a redelivery decides as the live run did.
                     let time = record.envelope.timestamp;
                     if let Spend::Hold {
                         window_start,
                         window_until,
                     } = self
                         .store
-                        .spend_budget(alert.severity, event_id, wall_clock_ms(), budget)
+                        .spend_budget(alert.severity, event_id, time, budget)
                         .await?
                     {
                         let held = HeldAlert {
@@ -382,7 +400,7 @@ impl<S: Store, N: Notify> Alerting<S, N> {
             }
             report.app_events_forwarded += lines.len();
         }
-        self.flush_digests(wall_clock_ms(), &mut report).await?;
+        self.publish_due_digests(&mut report).await?;
         Ok(report)
     }
 }
@@ -390,6 +408,9 @@ impl<S: Store, N: Notify> Alerting<S, N> {
 /// How long after a budget window ends its digest waits for invocations
 /// that were still holding alerts in it.
 const DIGEST_GRACE_MS: i64 = 60_000;
+/// Windows that ended within this long of now are live traffic's: their
+/// digest goes out on the clock; older ones wait for their topic's next window.
+const LIVE_WINDOW_MS: i64 = 86_400_000;
 
 /// Now, in epoch milliseconds: budget windows that ended are digested.
 fn wall_clock_ms() -> i64 {

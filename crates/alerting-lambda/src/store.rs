@@ -99,12 +99,15 @@ pub trait Store {
         held: &HeldAlert,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// Claims the digests of windows that ended by `now` and are not sent:
-    /// each is claimed by one caller (a claim not marked sent within five
-    /// minutes may be claimed again, so a failed publish is not lost).
+    /// Claims the digests not sent yet of windows that ended by `ended_by`
+    /// and either ended at or after `live_since` or were replaced by a later
+    /// window of their topic: each is claimed by one caller (a claim not
+    /// marked sent within five minutes may be claimed again, so a failed
+    /// publish is not lost).
     fn claim_digests(
         &self,
-        now: Millis,
+        ended_by: Millis,
+        live_since: Millis,
     ) -> impl Future<Output = Result<Vec<DueDigest>, Self::Error>> + Send;
 
     /// Marks a window's digest sent.

@@ -195,6 +195,27 @@ impl DynamoStore {
         }
     }
 
+    /// Whether a later budget window of `severity` than the one starting at
+    /// `start` has opened.
+    async fn replaced(&self, severity: Severity, start: Millis) -> Result<bool, StoreError> {
+        let current = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("BUDGET#{}", severity.as_str())))
+            .key("sk", s("STATE"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(err("GetItem (budget)"))?;
+        Ok(current
+            .item()
+            .and_then(|i| i.get("window_start"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|current| current > start))
+    }
+
     /// The table name.
     pub fn table(&self) -> &str {
         &self.table
@@ -800,7 +821,12 @@ impl Store for DynamoStore {
         Ok(())
     }
 
-    async fn claim_digests(&self, now: Millis) -> Result<Vec<DueDigest>, StoreError> {
+    async fn claim_digests(
+        &self,
+        ended_by: Millis,
+        live_since: Millis,
+    ) -> Result<Vec<DueDigest>, StoreError> {
+        let now = ended_by;
         let pending = self
             .client
             .get_item()
@@ -827,7 +853,7 @@ impl Store for DynamoStore {
             ) else {
                 continue;
             };
-            if until > now {
+            if until > ended_by || (until < live_since && !self.replaced(severity, start).await?) {
                 continue;
             }
             let pk = format!("DIGEST#{}#{start}", severity.as_str());

@@ -263,12 +263,20 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn claim_digests(&self, now: Millis) -> Result<Vec<DueDigest>, Infallible> {
+    async fn claim_digests(
+        &self,
+        ended_by: Millis,
+        live_since: Millis,
+    ) -> Result<Vec<DueDigest>, Infallible> {
         let state = &mut *self.state();
+        let budgets = &state.budgets;
         Ok(state
             .digests
             .iter_mut()
-            .filter(|(_, w)| w.until <= now && !w.claimed && !w.sent)
+            .filter(|((severity, start), w)| {
+                let replaced = budgets.get(severity).is_some_and(|b| b.start > *start);
+                w.until <= ended_by && (w.until >= live_since || replaced) && !w.claimed && !w.sent
+            })
             .map(|(&(severity, window_start), w)| {
                 w.claimed = true;
                 DueDigest {
