@@ -82,7 +82,10 @@ impl Term {
 
     fn covers(&self, other: &Term) -> bool {
         if self.any_case {
-            other.text.to_ascii_lowercase().contains(&self.text.to_ascii_lowercase())
+            other
+                .text
+                .to_ascii_lowercase()
+                .contains(&self.text.to_ascii_lowercase())
         } else {
             !other.any_case && other.text.contains(&self.text)
         }
@@ -107,7 +110,9 @@ fn literals(regex: &str) -> Option<Vec<Term>> {
             let alternative = alternative.trim_start_matches('^').trim_end_matches('$');
             let text = alternative.replace("\\.", ".");
             let plain = !text.is_empty()
-                && !text.contains(['\\', '(', ')', '[', ']', '*', '+', '?', '{', '}', '^', '$', '|']);
+                && !text.contains([
+                    '\\', '(', ')', '[', ']', '*', '+', '?', '{', '}', '^', '$', '|',
+                ]);
             plain.then(|| Term { text, any_case })
         })
         .collect()
@@ -128,7 +133,9 @@ fn rule_terms(rule: &RuleTerms<'_>) -> Result<Vec<Term>, String> {
             for (t, f, value, raw) in RAW_SPELLINGS {
                 if Some(t) == log_type
                     && f == *field
-                    && terms.iter().any(|term| term.text.eq_ignore_ascii_case(value))
+                    && terms
+                        .iter()
+                        .any(|term| term.text.eq_ignore_ascii_case(value))
                 {
                     terms.push(Term {
                         text: raw.to_owned(),
@@ -212,7 +219,9 @@ impl CloudWatchRegex {
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || ":_#=@/;,-^$?[]{}|\\*+.".contains(*c)))
         {
-            return Err(format!("CloudWatch Logs regex patterns cannot contain {bad:?}"));
+            return Err(format!(
+                "CloudWatch Logs regex patterns cannot contain {bad:?}"
+            ));
         }
         // Inside this subset the semantics are the common ones (POSIX-style
         // classes, repetition, alternation, anchors), matched anywhere in the
@@ -291,12 +300,18 @@ fn a_rule_without_a_literal_term_is_refused_with_what_to_do() {
     )
     .unwrap();
     let pattern = generate(&ok, MIN).unwrap();
-    assert!(pattern.contains("[Dd][Ii][Ss][Kk].[Ff][Uu][Ll][Ll]"), "{pattern}");
+    assert!(
+        pattern.contains("[Dd][Ii][Ss][Kk].[Ff][Uu][Ll][Ll]"),
+        "{pattern}"
+    );
 }
 
 /// Every non-empty line of every file below `dir`.
 fn lines_below(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.is_dir() {
@@ -387,7 +402,10 @@ fn no_line_the_core_publishes_is_filtered_out() {
     }
     let examples_published = coverage.published;
     assert!(examples_published >= examples.len(), "{coverage:?}");
-    assert!(coverage.term_pattern_drops > 0, "the term pattern drops lower-case levels");
+    assert!(
+        coverage.term_pattern_drops > 0,
+        "the term pattern drops lower-case levels"
+    );
 
     // Every fixture line and every peer sample, sniffed and as Lambda/app groups.
     let mut lines = Vec::new();
@@ -399,7 +417,11 @@ fn no_line_the_core_publishes_is_filtered_out() {
     }
     assert!(lines.len() > 500, "{} lines", lines.len());
     for (_, line) in &lines {
-        for group in [None, Some("/aws/lambda/orders"), Some("/pexip/infinity/support")] {
+        for group in [
+            None,
+            Some("/aws/lambda/orders"),
+            Some("/pexip/infinity/support"),
+        ] {
             check(&mut coverage, &pattern, &default_parser, group, line);
         }
     }
@@ -415,7 +437,13 @@ fn no_line_the_core_publishes_is_filtered_out() {
     for batch in &day.batches {
         for event in &batch.events {
             day_events += 1;
-            check(&mut coverage, &pattern, &parser, Some(&batch.log_group), &event.message);
+            check(
+                &mut coverage,
+                &pattern,
+                &parser,
+                Some(&batch.log_group),
+                &event.message,
+            );
         }
     }
     eprintln!(

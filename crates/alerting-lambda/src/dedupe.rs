@@ -272,16 +272,14 @@ pub fn digest_lines(held: &[HeldAlert]) -> Vec<DigestLine> {
         if !seen.insert((&alert.fingerprint, &alert.event_id)) {
             continue;
         }
-        let line = by
-            .entry(&alert.fingerprint)
-            .or_insert_with(|| DigestLine {
-                fingerprint: alert.fingerprint.clone(),
-                subject: alert.subject.clone(),
-                count: 0,
-                sources: BTreeSet::new(),
-                first: alert.time,
-                last: alert.time,
-            });
+        let line = by.entry(&alert.fingerprint).or_insert_with(|| DigestLine {
+            fingerprint: alert.fingerprint.clone(),
+            subject: alert.subject.clone(),
+            count: 0,
+            sources: BTreeSet::new(),
+            first: alert.time,
+            last: alert.time,
+        });
         line.count += 1;
         line.sources.insert(alert.source.clone());
         line.first = line.first.min(alert.time);
@@ -415,7 +413,12 @@ mod tests {
             }
         );
         assert_eq!(take("a", 0), Spend::Publish { window_start: 0 }, "a retry");
-        assert_eq!(take("d", MINUTE), Spend::Publish { window_start: MINUTE });
+        assert_eq!(
+            take("d", MINUTE),
+            Spend::Publish {
+                window_start: MINUTE
+            }
+        );
     }
 
     #[test]
@@ -443,7 +446,14 @@ mod tests {
         assert_eq!((lines[0].count, lines[0].first, lines[0].last), (2, 1, 5));
         assert_eq!(lines[0].sources.len(), 2);
         let alert = digest_alert(&due);
-        assert_eq!(alert.subject, "logwrangler digest: 3 critical alert(s) held");
-        assert!(alert.body.contains("px-conf01, px-conf02"), "{}", alert.body);
+        assert_eq!(
+            alert.subject,
+            "logwrangler digest: 3 critical alert(s) held"
+        );
+        assert!(
+            alert.body.contains("px-conf01, px-conf02"),
+            "{}",
+            alert.body
+        );
     }
 }

@@ -19,8 +19,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::Error;
-use crate::dedupe::{Budget, HeldAlert, Spend, digest_alert};
 use crate::config::Config;
+use crate::dedupe::{Budget, HeldAlert, Spend, digest_alert};
 use crate::notify::{Notify, SnsNotifier};
 use crate::store::{DynamoStore, Store};
 

@@ -94,7 +94,10 @@ async fn two_hundred_distinct_alarms_in_a_minute_give_the_budget_and_one_digest(
     let mut reports = vec![a, b, c, d];
     // The window is still open: nothing is digested yet. Five minutes (and
     // the grace minute) later the digest goes out, once.
-    assert_eq!(reports.iter().map(|r| r.digests_published).sum::<usize>(), 0);
+    assert_eq!(
+        reports.iter().map(|r| r.digests_published).sum::<usize>(),
+        0
+    );
     let later = now_ms() + 7 * 60_000;
     let mut flushed = Report::default();
     service.flush_digests(later, &mut flushed).await.unwrap();
@@ -106,7 +109,11 @@ async fn two_hundred_distinct_alarms_in_a_minute_give_the_budget_and_one_digest(
     let held: usize = reports.iter().map(|r| r.alerts_held).sum();
     let digests: usize = reports.iter().map(|r| r.digests_published).sum();
     assert_eq!(published - digests + held, 200, "{reports:?}");
-    assert_eq!(published - digests, 5, "the default budget is 5 per 5 minutes: {reports:?}");
+    assert_eq!(
+        published - digests,
+        5,
+        "the default budget is 5 per 5 minutes: {reports:?}"
+    );
     assert_eq!(digests, 1, "{reports:?}");
 
     // A redelivery of everything (Lambda retries) sends nothing more.
@@ -126,7 +133,10 @@ async fn two_hundred_distinct_alarms_in_a_minute_give_the_budget_and_one_digest(
         .collect();
     assert_eq!(digest.len(), 1, "one digest");
     let body = digest[0];
-    assert!(body.starts_with("195 critical alert(s) were held"), "{body}");
+    assert!(
+        body.starts_with("195 critical alert(s) were held"),
+        "{body}"
+    );
     assert!(body.contains("(195 fingerprint(s))"), "{body}");
     // Every alarm is accounted for: sent alone, or a line of the digest.
     let sent_subjects: BTreeSet<String> = messages

@@ -157,7 +157,9 @@ impl Source {
         }
         let path = PathBuf::from(text);
         if !path.is_dir() {
-            bail!("{text}: not a directory (give a lake directory, a folder of error objects or s3://BUCKET/PREFIX)");
+            bail!(
+                "{text}: not a directory (give a lake directory, a folder of error objects or s3://BUCKET/PREFIX)"
+            );
         }
         // A lake root: its error prefix, not its typed records.
         let errors = path.join("errors");
@@ -212,8 +214,7 @@ async fn read_objects(source: &Source) -> Result<Vec<Object>> {
             walk(dir, &mut files)?;
             for path in files {
                 let name = path.display().to_string();
-                let bytes =
-                    std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
+                let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
                 let parsed = parse_error_lines(&object_text(&name, bytes)?);
                 eprintln!(
                     "redrive: {name}: {} records{}",
@@ -240,7 +241,11 @@ async fn read_objects(source: &Source) -> Result<Vec<Object>> {
                         aws_sdk_s3::error::DisplayErrorContext(e)
                     )
                 })?;
-                keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+                keys.extend(
+                    page.contents()
+                        .iter()
+                        .filter_map(|o| o.key().map(str::to_owned)),
+                );
             }
             keys.sort();
             for key in keys {
@@ -285,7 +290,9 @@ fn skipped_note(skipped: usize) -> String {
 }
 
 /// The records of every object, each distinct record once, in object order.
-pub fn distinct_records(objects: impl IntoIterator<Item = Vec<ErrorEntry>>) -> (Vec<ErrorEntry>, usize) {
+pub fn distinct_records(
+    objects: impl IntoIterator<Item = Vec<ErrorEntry>>,
+) -> (Vec<ErrorEntry>, usize) {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     let mut repeated = 0;
@@ -387,7 +394,9 @@ async fn to_firehose(stream: &str, records: &[ErrorEntry]) -> Result<ExitCode> {
         eprintln!(
             "redrive: {failed} records were not sent ({}); run the same command again: \
              records keep their event ids",
-            last_error.as_deref().unwrap_or("larger than a Firehose record")
+            last_error
+                .as_deref()
+                .unwrap_or("larger than a Firehose record")
         );
         return Ok(ExitCode::from(1));
     }
@@ -476,7 +485,10 @@ async fn to_lake(dir: &Path, names: Vec<String>, records: Vec<ErrorEntry>) -> Re
                 }
                 Answer::Dropped => counts.dropped += 1,
                 Answer::ProcessingFailed(reason) => {
-                    *counts.failed.entry(reason.kind().as_str().to_owned()).or_default() += 1;
+                    *counts
+                        .failed
+                        .entry(reason.kind().as_str().to_owned())
+                        .or_default() += 1;
                 }
             }
         }
@@ -499,7 +511,11 @@ async fn to_lake(dir: &Path, names: Vec<String>, records: Vec<ErrorEntry>) -> Re
         counts.dropped
     );
     if failed > 0 {
-        let detail: Vec<String> = counts.failed.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let detail: Vec<String> = counts
+            .failed
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         eprintln!(
             "redrive: {failed} records cannot be transformed ({}): they are not log data the \
              pipeline can read, and stay under the error prefix",
@@ -573,6 +589,9 @@ mod tests {
     #[test]
     fn partition_times_are_the_start_of_their_hour() {
         let keys = PartitionKey::at(logwrangler::LogType::Unparsed, 1_764_000_123_456);
-        assert_eq!(partition_time(&keys), 1_764_000_123_456 / 3_600_000 * 3_600_000);
+        assert_eq!(
+            partition_time(&keys),
+            1_764_000_123_456 / 3_600_000 * 3_600_000
+        );
     }
 }

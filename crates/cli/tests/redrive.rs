@@ -37,13 +37,18 @@ fn processor_errors(out: &Path) -> ScenarioRun {
     let run = run_kept(0.01, 7, out, &scenario).unwrap();
     let before = &run.accounting;
     assert!(before.invoke_errors > 0, "{before:#?}");
-    assert!(before.error_prefix > 0, "records went under the error prefix: {before:#?}");
+    assert!(
+        before.error_prefix > 0,
+        "records went under the error prefix: {before:#?}"
+    );
     assert_eq!(before.missing, 0);
     run
 }
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("redrive").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("redrive")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -59,21 +64,33 @@ fn the_processor_errors_prefix_redriven_into_the_lake_is_complete_without_duplic
     let (stdout, stderr) = text(&dry);
     assert!(dry.status.success(), "{stderr}");
     assert!(stdout.starts_with("dry run: would redrive "), "{stdout}");
-    assert!(stderr.contains("Lambda."), "error codes are counted: {stderr}");
+    assert!(
+        stderr.contains("Lambda."),
+        "error codes are counted: {stderr}"
+    );
     let after_dry = run.account_again().unwrap();
-    assert_eq!(after_dry.error_prefix, run.accounting.error_prefix, "a dry run writes nothing");
+    assert_eq!(
+        after_dry.error_prefix, run.accounting.error_prefix,
+        "a dry run writes nothing"
+    );
 
     for attempt in 0..2 {
         let output = logwrangler(&["redrive", &lake, "--lake", &lake], &env);
         let (stdout, stderr) = text(&output);
         assert!(output.status.success(), "{stdout}\n{stderr}");
         assert!(stdout.contains("0 failed again"), "{stdout}");
-        assert!(stderr.contains("records through the transform"), "progress: {stderr}");
+        assert!(
+            stderr.contains("records through the transform"),
+            "progress: {stderr}"
+        );
         let after = run.account_again().unwrap();
         eprintln!("redrive #{attempt}: {after:?}");
         assert_eq!(after.missing, 0, "{after:#?}");
         assert_eq!(after.duplicates, 0, "{after:#?}");
-        assert_eq!(after.error_prefix, 0, "every redriven unit is in the lake: {after:#?}");
+        assert_eq!(
+            after.error_prefix, 0,
+            "every redriven unit is in the lake: {after:#?}"
+        );
         assert_eq!(after.delivered, after.generated);
         assert_eq!(after.generated, run.accounting.generated);
     }
@@ -101,8 +118,16 @@ fn the_processor_errors_prefix_redriven_into_a_delivery_stream_is_complete_witho
             Ok(())
         })
         .unwrap();
-    assert!(summary.starts_with("sent ") && summary.contains(", failed 0"), "{summary}");
-    let sent: usize = summary["sent ".len()..].split(',').next().unwrap().parse().unwrap();
+    assert!(
+        summary.starts_with("sent ") && summary.contains(", failed 0"),
+        "{summary}"
+    );
+    let sent: usize = summary["sent ".len()..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(sent > 0);
     assert!(sim.invocations > 0, "{sim:?}");
     let after = run.account_again().unwrap();
@@ -138,7 +163,17 @@ fn error_objects_are_read_from_s3() {
         encoder.finish().unwrap()
     };
     let key = "errors/processing-failed/year=2026/month=11/day=24/hour=06";
-    for (name, body) in [("a.gz", gz), ("b", format!("{}\n", doc(r#"{"level":"critical","message":"db down","time":"2026-11-24T06:39:00Z"}"#)).into_bytes())] {
+    for (name, body) in [
+        ("a.gz", gz),
+        (
+            "b",
+            format!(
+                "{}\n",
+                doc(r#"{"level":"critical","message":"db down","time":"2026-11-24T06:39:00Z"}"#)
+            )
+            .into_bytes(),
+        ),
+    ] {
         let (status, answer) = http("PUT", &format!("{url}/lake-bucket/{key}/{name}"), &body);
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
     }
@@ -152,16 +187,27 @@ fn error_objects_are_read_from_s3() {
     let dry = logwrangler(&["redrive", source, "--dry-run"], &env);
     let (stdout, stderr) = text(&dry);
     assert!(dry.status.success(), "{stderr}");
-    assert!(stdout.starts_with("dry run: would redrive 2 records"), "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("dry run: would redrive 2 records"),
+        "{stdout}\n{stderr}"
+    );
     assert!(stderr.contains("1 repeated records sent once"), "{stderr}");
-    assert!(stderr.contains(&format!("s3://lake-bucket/{key}/a.gz: 2 records")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("s3://lake-bucket/{key}/a.gz: 2 records")),
+        "{stderr}"
+    );
 
     let lake = out_dir("s3");
     let output = logwrangler(&["redrive", source, "--lake", lake.to_str().unwrap()], &env);
     let (stdout, stderr) = text(&output);
     assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("redrove 2 records: 2 lake lines"), "{stdout}");
-    let rows = logwrangler_files::lake::LakeDir::new(&lake).lines("logs/").unwrap();
+    assert!(
+        stdout.contains("redrove 2 records: 2 lake lines"),
+        "{stdout}"
+    );
+    let rows = logwrangler_files::lake::LakeDir::new(&lake)
+        .lines("logs/")
+        .unwrap();
     let critical: Vec<_> = rows
         .iter()
         .map(|(_, l)| serde_json::from_str::<serde_json::Value>(l).unwrap())
@@ -172,5 +218,9 @@ fn error_objects_are_read_from_s3() {
 
     let missing = logwrangler(&["redrive", "s3://no-such-bucket/x", "--dry-run"], &env);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(text(&missing).1.contains("cannot list s3://no-such-bucket/x"));
+    assert!(
+        text(&missing)
+            .1
+            .contains("cannot list s3://no-such-bucket/x")
+    );
 }

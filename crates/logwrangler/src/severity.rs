@@ -289,7 +289,11 @@ impl Rules {
                 log_type: r.log_type,
                 module: r.module.as_deref(),
                 message: r.message.as_ref().map(Regex::as_str),
-                fields: r.fields.iter().map(|(k, re)| (k.as_str(), re.as_str())).collect(),
+                fields: r
+                    .fields
+                    .iter()
+                    .map(|(k, re)| (k.as_str(), re.as_str()))
+                    .collect(),
             })
             .collect()
     }
@@ -345,7 +349,11 @@ mod tests {
         }
         let terms = Rules::default().terms();
         assert_eq!(terms.len(), Rules::default().rules().len());
-        assert!(terms.iter().any(|t| t.module == Some("administrator.alarm")));
+        assert!(
+            terms
+                .iter()
+                .any(|t| t.module == Some("administrator.alarm"))
+        );
     }
 
     #[test]

@@ -278,7 +278,10 @@ impl ScenarioRun {
     /// mapping) writing into this run's lake, lets `send` put records into it
     /// through its `PutRecordBatch` endpoint (given as the argument), then
     /// delivers everything buffered.
-    pub fn deliver_through_stream(&self, send: impl FnOnce(&str) -> Result<()>) -> Result<SimReport> {
+    pub fn deliver_through_stream(
+        &self,
+        send: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<SimReport> {
         let mut config = SimConfig::new("logwrangler", LakeDir::new(&self.lake));
         config.account_id = LOCAL_ACCOUNT.into();
         config.clock = ClockMode::Manual {

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::filter::MessageFilter;
 use anyhow::{Context, Result};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use logwrangler::Severity;
-use crate::filter::MessageFilter;
 #[cfg(test)]
 use logwrangler::subscription::TermPattern;
 use serde::Serialize;

@@ -742,7 +742,9 @@ impl Store for DynamoStore {
             .key("pk", key_pk.clone())
             .key("sk", s("STATE"))
             .update_expression("ADD sent :ids")
-            .condition_expression("window_until > :t AND (contains(sent, :id) OR size(sent) < :limit)")
+            .condition_expression(
+                "window_until > :t AND (contains(sent, :id) OR size(sent) < :limit)",
+            )
             .expression_attribute_values(":t", n(time))
             .expression_attribute_values(":ids", ids)
             .expression_attribute_values(":id", s(event_id))
@@ -795,7 +797,10 @@ impl Store for DynamoStore {
             .put_item()
             .table_name(&self.table)
             .item("pk", s(format!("DIGEST#{sev}#{window_start}")))
-            .item("sk", s(format!("HELD#{}#{}", held.fingerprint, held.event_id)))
+            .item(
+                "sk",
+                s(format!("HELD#{}#{}", held.fingerprint, held.event_id)),
+            )
             .item("fingerprint", s(&held.fingerprint))
             .item("event_id", s(&held.event_id))
             .item("source", s(&held.source))

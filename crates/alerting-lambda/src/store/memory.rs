@@ -257,9 +257,10 @@ impl Store for MemoryStore {
         let state = &mut *self.state();
         let window = state.digests.entry((severity, window_start)).or_default();
         window.until = window_until;
-        window
-            .alerts
-            .insert((held.fingerprint.clone(), held.event_id.clone()), held.clone());
+        window.alerts.insert(
+            (held.fingerprint.clone(), held.event_id.clone()),
+            held.clone(),
+        );
         Ok(())
     }
 
