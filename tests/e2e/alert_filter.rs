@@ -113,7 +113,7 @@ fn literals(regex: &str) -> Option<Vec<Term>> {
                 && !text.contains([
                     '\\', '(', ')', '[', ']', '*', '+', '?', '{', '}', '^', '$', '|',
                 ]);
-            plain.then(|| Term { text, any_case })
+            plain.then_some(Term { text, any_case })
         })
         .collect()
 }

@@ -347,8 +347,9 @@ mod tests {
             assert_eq!(Severity::from_level(name), Some(severity), "{name}");
             assert_eq!(Severity::from_level(&name.to_uppercase()), Some(severity));
         }
-        let terms = Rules::default().terms();
-        assert_eq!(terms.len(), Rules::default().rules().len());
+        let rules = Rules::default();
+        let terms = rules.terms();
+        assert_eq!(terms.len(), rules.rules().len());
         assert!(
             terms
                 .iter()
