@@ -4,6 +4,8 @@
  * `crates/logwrangler/src/partition.rs` (S3_PREFIX_TEMPLATE, S3_ERROR_PREFIX_TEMPLATE) and
  * `crates/logwrangler/src/subscription.rs` (ALERTING_FILTER_PATTERN).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 
 /** Firehose S3 prefix: dynamic partitioning on the keys the transform Lambda returns. */
 export const S3_PREFIX_TEMPLATE =
@@ -94,6 +96,30 @@ export const ALERTING_FILTER_PATTERN = [
   '?UnauthorizedOperation',
   '?ConsoleLogin',
 ].join(' ');
+
+/**
+ * Subscription filter #2 as a CloudWatch Logs regex pattern, generated from the built-in severity
+ * rules by `tests/e2e/alert_filter.rs` (which also proves, on every fixture line, peer sample and a
+ * generated day, that no line the core publishes at `warning` or above, and no line the summaries
+ * read, is filtered out): every level name the core accepts, in any case, the literal terms of the
+ * rules at or above `warning`, and the summaries' Pexip lines. Deployed with context
+ * `alertingFilter: "regex"` (the term pattern above stays the default until the lead switches).
+ */
+export const ALERTING_FILTER_REGEX: string = JSON.parse(
+  fs.readFileSync(path.join(__dirname, 'alerting-filter-regex.json'), 'utf8'),
+).pattern;
+
+/** Which pattern filter #2 uses: the term pattern, or the regex generated from the rules. */
+export const ALERTING_FILTERS = ['terms', 'regex'] as const;
+
+/**
+ * The filter #2 pattern for `alertingFilter` and the alert minimum: with the regex, a minimum of
+ * `info` or `debug` needs every event, so the pattern is empty (CloudWatch's match-all).
+ */
+export function alertingFilterPattern(filter: (typeof ALERTING_FILTERS)[number], minSeverity: Severity): string {
+  if (filter === 'terms') return ALERTING_FILTER_PATTERN;
+  return minSeverity === 'info' || minSeverity === 'debug' ? '' : ALERTING_FILTER_REGEX;
+}
 
 /** Firehose Lambda processor: stay well under the 6 MB response limit (output grows vs input). */
 export const PROCESSOR_BUFFER_SIZE_MB = '0.5';

@@ -34,7 +34,8 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { PipelineConfig, parquetLogTypes, resolveConfig, secretArnRegion } from './config';
 import {
-  ALERTING_FILTER_PATTERN,
+  ALERTING_FILTERS,
+  alertingFilterPattern,
   ATHENA_WORKGROUP,
   GLUE_DATABASE,
   JSON_SERDE,
@@ -65,6 +66,7 @@ import {
   TRANSFORM_METRIC_DIMENSIONS,
   ALERTING_METRIC_DIMENSIONS,
 } from './constants';
+import { CollectorHostRole } from './collector-role';
 import { LogTypeSchema, QUERIES_DIR, SCHEMAS_DIR, parquetProblems, readQueries, readSchemas } from './schemas';
 
 export interface LogwranglerStackProps extends StackProps {
@@ -837,6 +839,12 @@ export class LogwranglerStack extends Stack {
             sourceAccount: Aws.ACCOUNT_ID,
             sourceArn: `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
           });
+    // Filter #2: the term pattern (default) or the regex generated from the severity rules.
+    const alertingFilter = this.node.tryGetContext('alertingFilter') ?? 'terms';
+    if (!(ALERTING_FILTERS as readonly string[]).includes(alertingFilter)) {
+      throw new Error(`alertingFilter: expected one of ${ALERTING_FILTERS.join(', ')}, got ${JSON.stringify(alertingFilter)}`);
+    }
+    const alertingPattern = alertingFilterPattern(alertingFilter, config.alertMinSeverity);
     const pexipGroups: logs.ILogGroup[] = [];
     config.logGroups.forEach((src, i) => {
       const cid = `Source${i}`;
@@ -865,12 +873,21 @@ export class LogwranglerStack extends Stack {
         logGroup: group,
         filterName: 'logwrangler-alerting',
         destination: new logsDestinations.LambdaDestination(alertingFn, { addPermissions: false }),
-        filterPattern: logs.FilterPattern.literal(ALERTING_FILTER_PATTERN),
+        filterPattern: logs.FilterPattern.literal(alertingPattern),
       });
       // CloudWatch Logs checks the permission when the filter is created.
       if (logsInvokeAlerting) toAlerting.node.addDependency(logsInvokeAlerting);
       if (src.logType?.startsWith('pexip_')) pexipGroups.push(group);
     });
+
+    // ---- optional: the syslog collector host's role (collector/, context collectorRole) ----
+    const collectorRole = this.node.tryGetContext('collectorRole');
+    if (collectorRole === true || collectorRole === 'true') {
+      if (pexipGroups.length === 0) {
+        throw new Error('collectorRole: no logGroups with a pexip_* logType for the collector to write into');
+      }
+      new CollectorHostRole(this, 'CollectorHost', { logGroupNames: pexipGroups.map((g) => g.logGroupName) });
+    }
 
     // ---- Logs Insights saved queries on the raw Pexip log groups -----------------------
     if (pexipGroups.length > 0) {

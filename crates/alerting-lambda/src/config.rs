@@ -5,6 +5,7 @@ use std::sync::Arc;
 use logwrangler::{Pseudonymiser, Severity};
 use logwrangler_aws::secrets::{SecretStore, inline_pseudonymiser, load_with_key};
 
+use crate::dedupe::Budget;
 use crate::notify::Topics;
 
 /// Resolved configuration.
@@ -16,6 +17,9 @@ pub struct Config {
     pub topics: Topics,
     /// Records at or above this severity are alerted.
     pub alert_min_severity: Severity,
+    /// Messages per topic and window before alerts are held for the
+    /// window's digest (`None`: no budget).
+    pub alert_budget: Option<Budget>,
     /// Item retention (TTL), days.
     pub retention_days: i64,
     /// Firehose stream that receives app events (they reach the lake as `log_type: app`).
@@ -67,6 +71,8 @@ impl Config {
     /// | `LOGWRANGLER_TABLE` | DynamoDB table (required) |
     /// | `LOGWRANGLER_TOPIC_CRITICAL_ARN` ... `_DEBUG_ARN` | SNS topic per severity |
     /// | `LOGWRANGLER_ALERT_MIN_SEVERITY` | lowest severity alerted (default `warning`) |
+    /// | `LOGWRANGLER_ALERT_BUDGET` | messages per SNS topic and window before alerts are held for one digest per window (default 5; `off` for none) |
+    /// | `LOGWRANGLER_ALERT_BUDGET_WINDOW_S` | the budget's window, seconds (default 300) |
     /// | `LOGWRANGLER_RETENTION_DAYS` | TTL of summaries and app events (default 90) |
     /// | `LOGWRANGLER_APP_STREAM` | Firehose stream for app events |
     /// | `LOGWRANGLER_RULES`, `LOGWRANGLER_SOURCES` | rules and source mapping JSON |
@@ -100,6 +106,25 @@ impl Config {
                 ))
             })?,
         };
+        let budget_window_s = match var("LOGWRANGLER_ALERT_BUDGET_WINDOW_S") {
+            None => 300,
+            Some(text) => text.trim().parse::<i64>().ok().filter(|s| (1..=86_400).contains(s)).ok_or_else(|| {
+                ConfigError(format!("LOGWRANGLER_ALERT_BUDGET_WINDOW_S={text:?} is not valid: give whole seconds from 1 to 86400"))
+            })?,
+        };
+        let alert_budget = match var("LOGWRANGLER_ALERT_BUDGET").as_deref().map(str::trim) {
+            Some("off") => None,
+            None => Some(Budget {
+                limit: Budget::default().limit,
+                window_ms: budget_window_s * 1000,
+            }),
+            Some(text) => Some(Budget {
+                limit: text.parse::<u64>().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| {
+                    ConfigError(format!("LOGWRANGLER_ALERT_BUDGET={text:?} is not valid: give messages per window from 1 to 10000, or off"))
+                })?,
+                window_ms: budget_window_s * 1000,
+            }),
+        };
         let retention_days = match var("LOGWRANGLER_RETENTION_DAYS") {
             None => 90,
             Some(days) => days.trim().parse().ok().filter(|d: &i64| (1..=3650).contains(d)).ok_or_else(|| {
@@ -124,6 +149,7 @@ impl Config {
             table,
             topics,
             alert_min_severity,
+            alert_budget,
             retention_days,
             app_stream: var("LOGWRANGLER_APP_STREAM"),
             rules_json: var("LOGWRANGLER_RULES"),

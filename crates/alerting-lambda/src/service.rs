@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use logwrangler::alert::{QueryHint, build_alert, fingerprint};
+use logwrangler::alert::{QueryHint, build_alert, fingerprint, source_of};
 use logwrangler::app_api::{ApiLimits, AppEvent};
 use logwrangler::summary::{LegUpdate, leg_update};
 use logwrangler::{EventContext, LineParser, Record, Rules, Severity, SourceConfig};
@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 use crate::Error;
 use crate::config::Config;
+use crate::dedupe::{Budget, HeldAlert, Spend, digest_alert};
 use crate::notify::{Notify, SnsNotifier};
 use crate::store::{DynamoStore, Store};
 
@@ -32,6 +33,10 @@ pub struct Report {
     pub sessions_refreshed: usize,
     pub alerts_published: usize,
     pub alerts_suppressed: usize,
+    /// Alerts held over the topic's budget (reported by a digest).
+    pub alerts_held: usize,
+    /// Digests published (also counted in `alerts_published`).
+    pub digests_published: usize,
     pub app_events_stored: usize,
     pub app_events_forwarded: usize,
 }
@@ -53,6 +58,7 @@ pub struct Alerting<S = DynamoStore, N = SnsNotifier> {
     notifier: N,
     firehose: Option<(FirehoseSink, String)>,
     min_severity: Severity,
+    budget: Option<Budget>,
     hint: QueryHint,
     /// Limits of the app log API.
     pub api_limits: ApiLimits,
@@ -87,6 +93,7 @@ impl<S: Store, N: Notify> Alerting<S, N> {
             firehose: firehose
                 .and_then(|sink| config.app_stream.clone().map(|stream| (sink, stream))),
             min_severity: config.alert_min_severity,
+            budget: config.alert_budget,
             hint: QueryHint {
                 database: config.athena_database.clone(),
                 workgroup: config.athena_workgroup.clone(),
@@ -108,10 +115,60 @@ impl<S: Store, N: Notify> Alerting<S, N> {
             notifier,
             firehose: None,
             min_severity,
+            budget: None,
             hint: QueryHint::default(),
             api_limits: ApiLimits::default(),
             retry: RetryPolicy::default(),
         }
+    }
+
+    /// The same service with another per-topic budget (`None`: every alert
+    /// that passes dedupe is sent), e.g. for a local run that should hold
+    /// alerts as the Lambda does.
+    pub fn with_budget(mut self, budget: Option<Budget>) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Publishes the digest of every budget window that ended by `now_ms`
+    /// and holds alerts (a schedule's or an operator's call): one message per
+    /// window and topic accounting for every alert held in it.
+    pub async fn flush_digests(&self, now_ms: i64, report: &mut Report) -> Result<(), Error> {
+        self.publish_digests(now_ms, i64::MIN, report).await
+    }
+
+    /// After each delivery: the digests of windows a later window of their
+    /// topic has replaced, and of recent windows that ended a minute ago
+    /// (invocations still holding alerts in them have finished). Windows of
+    /// old events (a replay, a backfill) wait for their topic's next window,
+    /// so events still arriving for them are in their digest.
+    async fn publish_due_digests(&self, report: &mut Report) -> Result<(), Error> {
+        let now = wall_clock_ms();
+        self.publish_digests(now - DIGEST_GRACE_MS, now - LIVE_WINDOW_MS, report)
+            .await
+    }
+
+    async fn publish_digests(
+        &self,
+        ended_by: i64,
+        live_since: i64,
+        report: &mut Report,
+    ) -> Result<(), Error> {
+        if self.budget.is_none() {
+            return Ok(());
+        }
+        for due in self.store.claim_digests(ended_by, live_since).await? {
+            if due.held.is_empty() {
+                self.store.mark_digest_sent(&due).await?;
+                continue;
+            }
+            if self.notifier.publish(&digest_alert(&due)).await? {
+                report.alerts_published += 1;
+                report.digests_published += 1;
+            }
+            self.store.mark_digest_sent(&due).await?;
+        }
+        Ok(())
     }
 
     /// The store (for lookups).
@@ -152,6 +209,7 @@ impl<S: Store, N: Notify> Alerting<S, N> {
             self.apply(&record, &mut sessions, &mut report).await?;
         }
         self.refresh(sessions, &mut report).await?;
+        self.publish_due_digests(&mut report).await?;
         Ok(report)
     }
 
@@ -233,6 +291,34 @@ impl<S: Store, N: Notify> Alerting<S, N> {
         {
             Some(suppressed) => {
                 let alert = build_alert(record, &classification, suppressed, &self.hint);
+                if let Some(budget) = self.budget {
+                    // Windows run on event time, as dedupe windows do, so a
+                    // replay or a redelivery decides as the live run did.
+                    let time = record.envelope.timestamp;
+                    if let Spend::Hold {
+                        window_start,
+                        window_until,
+                    } = self
+                        .store
+                        .spend_budget(alert.severity, event_id, time, budget)
+                        .await?
+                    {
+                        let held = HeldAlert {
+                            fingerprint: print.clone(),
+                            event_id: event_id.to_owned(),
+                            source: source_of(record),
+                            time,
+                            subject: alert.subject.clone(),
+                        };
+                        self.store
+                            .hold_alert(alert.severity, window_start, window_until, &held)
+                            .await?;
+                        // Held is handled: a retry must not claim it again.
+                        self.store.mark_published(&print, event_id).await?;
+                        report.alerts_held += 1;
+                        return Ok(());
+                    }
+                }
                 if self.notifier.publish(&alert).await? {
                     report.alerts_published += 1;
                 }
@@ -314,6 +400,21 @@ impl<S: Store, N: Notify> Alerting<S, N> {
             }
             report.app_events_forwarded += lines.len();
         }
+        self.publish_due_digests(&mut report).await?;
         Ok(report)
     }
+}
+
+/// How long after a budget window ends its digest waits for invocations
+/// that were still holding alerts in it.
+const DIGEST_GRACE_MS: i64 = 60_000;
+/// Windows that ended within this long of now are live traffic's: their
+/// digest goes out on the clock; older ones wait for their topic's next window.
+const LIVE_WINDOW_MS: i64 = 86_400_000;
+
+/// Now, in epoch milliseconds: budget windows that ended are digested.
+fn wall_clock_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

@@ -8,9 +8,12 @@ mod memory;
 
 use std::future::Future;
 
+use logwrangler::Severity;
 use logwrangler::summary::LegFacts;
 use logwrangler::time::Millis;
 use serde_json::{Map, Value};
+
+use crate::dedupe::{Budget, DueDigest, HeldAlert, Spend};
 
 pub use dynamo::{DynamoStore, GSI1, GSI2, StoreError, create_table, to_attributes, to_json};
 pub use memory::MemoryStore;
@@ -72,6 +75,45 @@ pub trait Store {
         &self,
         fingerprint: &str,
         event_id: &str,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// The per-topic budget ([`crate::dedupe::spend`]): may the alert of
+    /// `event_id` at `time` go out on the topic of `severity`, or is it held?
+    /// A retry of an alert that was sent is sent again. Exact under
+    /// concurrency: the decision is one conditional write.
+    fn spend_budget(
+        &self,
+        severity: Severity,
+        event_id: &str,
+        time: Millis,
+        budget: Budget,
+    ) -> impl Future<Output = Result<Spend, Self::Error>> + Send;
+
+    /// Keeps an alert held over budget for its window's digest (idempotent:
+    /// keyed on the fingerprint and event id).
+    fn hold_alert(
+        &self,
+        severity: Severity,
+        window_start: Millis,
+        window_until: Millis,
+        held: &HeldAlert,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Claims the digests not sent yet of windows that ended by `ended_by`
+    /// and either ended at or after `live_since` or were replaced by a later
+    /// window of their topic: each is claimed by one caller (a claim not
+    /// marked sent within five minutes may be claimed again, so a failed
+    /// publish is not lost).
+    fn claim_digests(
+        &self,
+        ended_by: Millis,
+        live_since: Millis,
+    ) -> impl Future<Output = Result<Vec<DueDigest>, Self::Error>> + Send;
+
+    /// Marks a window's digest sent.
+    fn mark_digest_sent(
+        &self,
+        digest: &DueDigest,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
     /// Stores one app event (idempotent: keyed on its time and id).

@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use logwrangler::pseudonym::{KEY_VAR, Kind, Pseudonymiser};
 use logwrangler::{EventContext, LineParser, LogType, Rules, Severity, SourceConfig, schema};
 
+mod redrive;
 mod replay;
 
 #[derive(Parser)]
@@ -68,6 +69,18 @@ enum Command {
     /// PutRecordBatch (retrying failed entries) and prints `sent N, failed M`;
     /// it exits 1 when records failed.
     Replay(replay::ReplayArgs),
+    /// Send the records Firehose wrote under the error prefix back through the
+    /// pipeline: into a delivery stream (`--firehose STREAM`) or a local lake
+    /// (`--lake DIR`).
+    ///
+    /// Reads the error objects from `s3://BUCKET/PREFIX` (standard AWS
+    /// configuration, `AWS_ENDPOINT_URL` honoured) or a local lake directory,
+    /// unwraps each document's `rawData` and sends the original record once.
+    /// Idempotent: events keep their ids, so a second run adds nothing Athena
+    /// cannot de-duplicate by `event_id` (a lake run replaces its own
+    /// objects). `--dry-run` counts only. Progress on stderr; the final count
+    /// on stdout; exit 1 when records could not be sent.
+    Redrive(redrive::RedriveArgs),
     /// Print the pseudonymisation token of each value (one per line), as the
     /// pipeline writes it with the same key: to look a person up in the lake,
     /// in DynamoDB or in alerts (access and erasure requests), or to write a
@@ -195,6 +208,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parse(args) => run_parse(args),
         Command::Replay(args) => replay::run(args),
+        Command::Redrive(args) => redrive::run(args),
         Command::Schemas { out, check } => run_schemas(&out, check),
         Command::Pseudonymise { kind, key, values } => run_pseudonymise(kind, &key, values),
         Command::Transform {

@@ -228,6 +228,72 @@ impl FieldView<'_, '_> {
     }
 }
 
+/// The level names [`Severity::from_level`] accepts (compared ignoring ASCII
+/// case), with the severity each gives: a natural level of a record is one of
+/// these words, so a filter that must let through every record at or above a
+/// severity can be built from them (the alerting subscription filter).
+pub const LEVEL_NAMES: [(&str, Severity); 19] = [
+    ("critical", Severity::Critical),
+    ("crit", Severity::Critical),
+    ("fatal", Severity::Critical),
+    ("emerg", Severity::Critical),
+    ("emergency", Severity::Critical),
+    ("alert", Severity::Critical),
+    ("panic", Severity::Critical),
+    ("error", Severity::Error),
+    ("err", Severity::Error),
+    ("severe", Severity::Error),
+    ("warning", Severity::Warning),
+    ("warn", Severity::Warning),
+    ("info", Severity::Info),
+    ("information", Severity::Info),
+    ("informational", Severity::Info),
+    ("notice", Severity::Info),
+    ("debug", Severity::Debug),
+    ("trace", Severity::Debug),
+    ("verbose", Severity::Debug),
+];
+
+/// What one rule matches on, as its rules file wrote it: for tools that must
+/// know which lines a rule can raise, such as the generator of the alerting
+/// subscription filter, which needs a term every matching line contains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleTerms<'r> {
+    /// The rule's name.
+    pub name: &'r str,
+    /// The severity it gives.
+    pub severity: Severity,
+    /// The log_type it is limited to.
+    pub log_type: Option<LogType>,
+    /// The Pexip module (`Name`) it requires, exactly.
+    pub module: Option<&'r str>,
+    /// The message regex.
+    pub message: Option<&'r str>,
+    /// Field regexes that must match.
+    pub fields: Vec<(&'r str, &'r str)>,
+}
+
+impl Rules {
+    /// Every rule's matchers, in evaluation order.
+    pub fn terms(&self) -> Vec<RuleTerms<'_>> {
+        self.rules
+            .iter()
+            .map(|r| RuleTerms {
+                name: &r.name,
+                severity: r.severity,
+                log_type: r.log_type,
+                module: r.module.as_deref(),
+                message: r.message.as_ref().map(Regex::as_str),
+                fields: r
+                    .fields
+                    .iter()
+                    .map(|(k, re)| (k.as_str(), re.as_str()))
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
 /// The level a record states about itself, before rules.
 pub fn natural_severity(record: &Record<'_>) -> Severity {
     record.body.natural_severity()
@@ -263,6 +329,22 @@ mod tests {
         let err = Rules::from_json(r#"{"rules":[{"name":"x","severity":"info","colour":"red"}]}"#)
             .unwrap_err();
         assert!(err.message().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn level_names_are_the_ones_from_level_accepts() {
+        for (name, severity) in LEVEL_NAMES {
+            assert_eq!(Severity::from_level(name), Some(severity), "{name}");
+            assert_eq!(Severity::from_level(&name.to_uppercase()), Some(severity));
+        }
+        let rules = Rules::default();
+        let terms = rules.terms();
+        assert_eq!(terms.len(), rules.rules().len());
+        assert!(
+            terms
+                .iter()
+                .any(|t| t.module == Some("administrator.alarm"))
+        );
     }
 
     #[test]

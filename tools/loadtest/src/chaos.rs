@@ -251,6 +251,83 @@ pub fn run_scenarios(
     Ok(report)
 }
 
+/// One scenario run whose lake is kept for a check after it: the traffic it
+/// sent stays known, so the lake can be accounted for again once an operator
+/// has acted on it (`logwrangler redrive` of the error prefix).
+pub struct ScenarioRun {
+    /// The accounting right after the run.
+    pub accounting: Accounting,
+    /// The scenario's lake (`logs/`, `errors/`).
+    pub lake: PathBuf,
+    /// The simulation time the traffic started at.
+    pub start_ms: i64,
+    traffic: Traffic,
+}
+
+impl ScenarioRun {
+    /// Accounts for every unit sent by reading the lake back again.
+    pub fn account_again(&self) -> Result<Accounting> {
+        let mut accounting = account(&self.traffic, &self.lake)?;
+        accounting.scenario = self.accounting.scenario.clone();
+        accounting.duplicates_allowed = self.accounting.duplicates_allowed;
+        Ok(accounting)
+    }
+
+    /// Starts a fault-free delivery stream (the simulator, stream name
+    /// `logwrangler`, the transform in process with the scenario's source
+    /// mapping) writing into this run's lake, lets `send` put records into it
+    /// through its `PutRecordBatch` endpoint (given as the argument), then
+    /// delivers everything buffered.
+    pub fn deliver_through_stream(
+        &self,
+        send: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<SimReport> {
+        let mut config = SimConfig::new("logwrangler", LakeDir::new(&self.lake));
+        config.account_id = LOCAL_ACCOUNT.into();
+        config.clock = ClockMode::Manual {
+            start_ms: self.start_ms,
+        };
+        let simulator = Simulator::start(config)?;
+        let processor = in_process(&simulator)?;
+        send(simulator.endpoint_url())?;
+        simulator.drain(&processor as &dyn Processor)
+    }
+}
+
+/// Runs one scenario on the day of (`scale`, `seed`) into `out/<name>` and
+/// keeps what is needed to account for its lake again.
+pub fn run_kept(scale: f64, seed: u64, out: &Path, scenario: &Scenario) -> Result<ScenarioRun> {
+    let day = generate::generate(&DayConfig {
+        seed,
+        scale,
+        ..DayConfig::default()
+    });
+    let start_ms = day.batches.first().map_or(0, |b| b.events[0].timestamp);
+    let traffic = Traffic::build(&day.batches, scenario.hostile, start_ms, seed);
+    let lake = out.join(scenario.name);
+    let accounting = run_scenario(scenario, &traffic, start_ms, &lake)?;
+    Ok(ScenarioRun {
+        accounting,
+        lake,
+        start_ms,
+        traffic,
+    })
+}
+
+/// The transform in process, with the generated day's source mapping,
+/// re-ingesting into `simulator`.
+fn in_process(simulator: &Simulator) -> Result<InProcess> {
+    let sources = generate::sources_json();
+    let transform = transform_lambda::config::Config::from_vars(|name| {
+        (name == "LOGWRANGLER_SOURCES").then(|| sources.clone())
+    })?;
+    InProcess::new(
+        simulator.endpoint_url(),
+        &simulator.config().region,
+        transform,
+    )
+}
+
 /// A record to put, at the simulation time it arrives.
 struct Put {
     at_ms: i64,
@@ -468,15 +545,7 @@ fn run_scenario(
     config.clock = ClockMode::Manual { start_ms };
     config.buffer_size_bytes = scenario.buffer_size_bytes;
     let simulator = Simulator::start(config)?;
-    let sources = generate::sources_json();
-    let transform = transform_lambda::config::Config::from_vars(|name| {
-        (name == "LOGWRANGLER_SOURCES").then(|| sources.clone())
-    })?;
-    let processor = InProcess::new(
-        simulator.endpoint_url(),
-        &simulator.config().region,
-        transform,
-    )?;
+    let processor = in_process(&simulator)?;
     for put in &traffic.puts {
         let ahead = put.at_ms - simulator.now_ms();
         if ahead > 0 {

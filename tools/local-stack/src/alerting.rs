@@ -5,9 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::filter::MessageFilter;
 use anyhow::{Context, Result};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use logwrangler::Severity;
+#[cfg(test)]
 use logwrangler::subscription::TermPattern;
 use serde::Serialize;
 use serde_json::Value;
@@ -37,11 +39,11 @@ pub fn local_sdk_config(endpoint: &str) -> SdkConfig {
 
 /// The events of `batch` that subscription filter #2 delivers, as the batch
 /// CloudWatch Logs would send to the alerting Lambda; `None` when none pass.
-pub fn alerting_delivery(batch: &LogBatch, pattern: &TermPattern) -> Option<LogBatch> {
+pub fn alerting_delivery(batch: &LogBatch, pattern: &impl MessageFilter) -> Option<LogBatch> {
     let events: Vec<_> = batch
         .events
         .iter()
-        .filter(|event| pattern.matches(&event.message))
+        .filter(|event| pattern.passes(&event.message))
         .cloned()
         .collect();
     (!events.is_empty()).then(|| LogBatch {

@@ -11,5 +11,6 @@
 pub mod alerting;
 pub mod demo;
 pub mod files;
+pub mod filter;
 pub mod local;
 pub mod stack;

@@ -25,6 +25,7 @@ use crate::alerting::{
     ALERTING_FILTER, AlertingResources, DeliveredAlert, LAKE_FILTER, LOCAL_ACCOUNT,
     alerting_delivery, local_sdk_config,
 };
+use crate::filter::AlertingFilter;
 use crate::stack::{Function, Service};
 use firehose_sim::{
     ClockMode, Faults, LakeDir, LambdaHttp, Processor, SimConfig, SimReport, Simulator,
@@ -80,7 +81,7 @@ pub struct LocalStack {
     pub sdk: SdkConfig,
     pub runtime: tokio::runtime::Runtime,
     transform: LambdaHttp,
-    pattern: TermPattern,
+    pattern: AlertingFilter,
     /// Filter #2 deliveries run on their own thread, as CloudWatch Logs
     /// invokes the alerting Lambda independently of Firehose.
     alerting: Option<(SyncSender<LogBatch>, JoinHandle<Result<AlertingTally>>)>,
@@ -148,12 +149,19 @@ impl LocalStack {
             runtime,
             transform,
             alerting: Some(alerting),
-            pattern: TermPattern::alerting(),
+            pattern: AlertingFilter::Terms(TermPattern::alerting()),
             tally: AlertingTally::default(),
             _functions: [transform_fn, alerting_fn],
             _apis: apis,
             _moto: moto,
         })
+    }
+
+    /// Runs filter #2 with `filter` from now on: the regex pattern
+    /// generated from the rules (`-c alertingFilter=regex`) instead of the
+    /// term pattern.
+    pub fn set_alerting_filter(&mut self, filter: AlertingFilter) {
+        self.pattern = filter;
     }
 
     /// Sends the batches (sorted by time) the way CloudWatch Logs would, and

@@ -31,6 +31,8 @@ use logwrangler::time::{Millis, iso_string};
 use serde_json::{Map, Value};
 
 use super::Store;
+use crate::dedupe::{Budget, DueDigest, HeldAlert, Spend};
+use logwrangler::Severity;
 
 /// Secondary index of sessions by conference and legs by call id.
 pub const GSI1: &str = "gsi1";
@@ -191,6 +193,27 @@ impl DynamoStore {
             table: table.into(),
             retention_s: retention_days * 86_400,
         }
+    }
+
+    /// Whether a later budget window of `severity` than the one starting at
+    /// `start` has opened.
+    async fn replaced(&self, severity: Severity, start: Millis) -> Result<bool, StoreError> {
+        let current = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("BUDGET#{}", severity.as_str())))
+            .key("sk", s("STATE"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(err("GetItem (budget)"))?;
+        Ok(current
+            .item()
+            .and_then(|i| i.get("window_start"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|current| current > start))
     }
 
     /// The table name.
@@ -674,6 +697,269 @@ impl Store for DynamoStore {
     }
 
     /// Marks a claimed alert as published.
+    /// The topic's budget window is the `BUDGET#<severity>` item: opening a
+    /// window and taking a place in it are conditional writes, so concurrent
+    /// invocations never send more than the limit.
+    async fn spend_budget(
+        &self,
+        severity: Severity,
+        event_id: &str,
+        time: Millis,
+        budget: Budget,
+    ) -> Result<Spend, StoreError> {
+        if budget.limit == 0 {
+            return Ok(Spend::Hold {
+                window_start: time,
+                window_until: time.saturating_add(budget.window_ms),
+            });
+        }
+        let key_pk = s(format!("BUDGET#{}", severity.as_str()));
+        let ids = AttributeValue::Ss(vec![event_id.to_owned()]);
+        let until = time.saturating_add(budget.window_ms);
+        let open = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", key_pk.clone())
+            .key("sk", s("STATE"))
+            .update_expression(
+                "SET window_start = :t, window_until = :until, sent = :ids, expires_at = :exp",
+            )
+            .condition_expression("attribute_not_exists(pk) OR window_until <= :t")
+            .expression_attribute_values(":t", n(time))
+            .expression_attribute_values(":until", n(until))
+            .expression_attribute_values(":ids", ids.clone())
+            .expression_attribute_values(":exp", n(until / 1000 + 86_400))
+            .send()
+            .await;
+        if unless_condition_failed(open, "UpdateItem (budget window)")? {
+            return Ok(Spend::Publish { window_start: time });
+        }
+        let take = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", key_pk.clone())
+            .key("sk", s("STATE"))
+            .update_expression("ADD sent :ids")
+            .condition_expression(
+                "window_until > :t AND (contains(sent, :id) OR size(sent) < :limit)",
+            )
+            .expression_attribute_values(":t", n(time))
+            .expression_attribute_values(":ids", ids)
+            .expression_attribute_values(":id", s(event_id))
+            .expression_attribute_values(":limit", n(budget.limit as i64))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        let number = |item: Option<&HashMap<String, AttributeValue>>, name: &str| {
+            item.and_then(|i| i.get(name))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        match take {
+            Ok(out) => {
+                return Ok(Spend::Publish {
+                    window_start: number(out.attributes(), "window_start").unwrap_or(time),
+                });
+            }
+            Err(e) if is_condition_failure(&e) => {}
+            Err(e) => return Err(err("UpdateItem (budget)")(e)),
+        }
+        let current = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", key_pk)
+            .key("sk", s("STATE"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(err("GetItem (budget)"))?;
+        Ok(Spend::Hold {
+            window_start: number(current.item(), "window_start").unwrap_or(time),
+            window_until: number(current.item(), "window_until").unwrap_or(until),
+        })
+    }
+
+    /// One item per held alert under `DIGEST#<severity>#<window start>`
+    /// (a retry writes the same item), and the window in the
+    /// `DIGEST#PENDING` set.
+    async fn hold_alert(
+        &self,
+        severity: Severity,
+        window_start: Millis,
+        window_until: Millis,
+        held: &HeldAlert,
+    ) -> Result<(), StoreError> {
+        let sev = severity.as_str();
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("DIGEST#{sev}#{window_start}")))
+            .item(
+                "sk",
+                s(format!("HELD#{}#{}", held.fingerprint, held.event_id)),
+            )
+            .item("fingerprint", s(&held.fingerprint))
+            .item("event_id", s(&held.event_id))
+            .item("source", s(&held.source))
+            .item("time", n(held.time))
+            .item("subject", s(&held.subject))
+            .item("expires_at", n(window_until / 1000 + self.retention_s))
+            .send()
+            .await
+            .map_err(err("PutItem (held alert)"))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s("DIGEST#PENDING"))
+            .key("sk", s("STATE"))
+            .update_expression("ADD windows :w")
+            .expression_attribute_values(
+                ":w",
+                AttributeValue::Ss(vec![format!("{sev}#{window_start}#{window_until}")]),
+            )
+            .send()
+            .await
+            .map_err(err("UpdateItem (pending digests)"))?;
+        Ok(())
+    }
+
+    async fn claim_digests(
+        &self,
+        ended_by: Millis,
+        live_since: Millis,
+    ) -> Result<Vec<DueDigest>, StoreError> {
+        let now = ended_by;
+        let pending = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s("DIGEST#PENDING"))
+            .key("sk", s("STATE"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(err("GetItem (pending digests)"))?;
+        let windows: Vec<String> = pending
+            .item()
+            .and_then(|i| i.get("windows"))
+            .and_then(|v| v.as_ss().ok())
+            .cloned()
+            .unwrap_or_default();
+        let mut due = Vec::new();
+        for entry in windows {
+            let mut parts = entry.split('#');
+            let (Some(severity), Some(Ok(start)), Some(Ok(until))) = (
+                parts.next().and_then(Severity::from_level),
+                parts.next().map(str::parse::<i64>),
+                parts.next().map(str::parse::<i64>),
+            ) else {
+                continue;
+            };
+            if until > ended_by || (until < live_since && !self.replaced(severity, start).await?) {
+                continue;
+            }
+            let pk = format!("DIGEST#{}#{start}", severity.as_str());
+            let claim = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", s(&pk))
+                .key("sk", s("STATE"))
+                .update_expression("SET claimed_at = :now, expires_at = :exp")
+                .condition_expression(
+                    "attribute_not_exists(sent_at) AND (attribute_not_exists(claimed_at) OR claimed_at <= :stale)",
+                )
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":stale", n(now - 300_000))
+                .expression_attribute_values(":exp", n(until / 1000 + self.retention_s))
+                .send()
+                .await;
+            if !unless_condition_failed(claim, "UpdateItem (digest claim)")? {
+                continue;
+            }
+            let mut held = Vec::new();
+            let mut start_key = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :held)")
+                    .expression_attribute_values(":pk", s(&pk))
+                    .expression_attribute_values(":held", s("HELD#"))
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start_key)
+                    .send()
+                    .await
+                    .map_err(err("Query (held alerts)"))?;
+                for item in page.items() {
+                    let text = |name: &str| {
+                        item.get(name)
+                            .and_then(|v| v.as_s().ok())
+                            .cloned()
+                            .unwrap_or_default()
+                    };
+                    held.push(HeldAlert {
+                        fingerprint: text("fingerprint"),
+                        event_id: text("event_id"),
+                        source: text("source"),
+                        time: item
+                            .get("time")
+                            .and_then(|v| v.as_n().ok())
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or_default(),
+                        subject: text("subject"),
+                    });
+                }
+                start_key = page.last_evaluated_key().cloned();
+                if start_key.is_none() {
+                    break;
+                }
+            }
+            due.push(DueDigest {
+                severity,
+                window_start: start,
+                window_until: until,
+                held,
+            });
+        }
+        Ok(due)
+    }
+
+    async fn mark_digest_sent(&self, digest: &DueDigest) -> Result<(), StoreError> {
+        let sev = digest.severity.as_str();
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("DIGEST#{sev}#{}", digest.window_start)))
+            .key("sk", s("STATE"))
+            .update_expression("SET sent_at = :now")
+            .expression_attribute_values(":now", n(digest.window_until))
+            .send()
+            .await
+            .map_err(err("UpdateItem (digest sent)"))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s("DIGEST#PENDING"))
+            .key("sk", s("STATE"))
+            .update_expression("DELETE windows :w")
+            .expression_attribute_values(
+                ":w",
+                AttributeValue::Ss(vec![format!(
+                    "{sev}#{}#{}",
+                    digest.window_start, digest.window_until
+                )]),
+            )
+            .send()
+            .await
+            .map_err(err("UpdateItem (pending digests)"))?;
+        Ok(())
+    }
+
     async fn mark_published(&self, fingerprint: &str, event_id: &str) -> Result<(), StoreError> {
         let update = self
             .client

@@ -29,7 +29,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::Store;
-use crate::dedupe::{self, Claim, Window};
+use crate::dedupe::{self, Budget, BudgetWindow, Claim, DueDigest, HeldAlert, Spend, Window};
+use logwrangler::Severity;
 
 /// The alerting service's state in memory (see the module documentation).
 #[derive(Debug, Default)]
@@ -48,6 +49,19 @@ struct State {
     current: HashMap<String, usize>,
     /// App events by source application (the table's partition key).
     app_events: BTreeMap<String, AppEvents>,
+    /// The current budget window of each topic.
+    budgets: BTreeMap<Severity, BudgetWindow>,
+    /// Held alerts by topic and window start: (window end, digest state, alerts by key).
+    digests: BTreeMap<(Severity, Millis), HeldWindow>,
+}
+
+/// One window's held alerts and whether its digest was claimed or sent.
+#[derive(Debug, Default)]
+struct HeldWindow {
+    until: Millis,
+    claimed: bool,
+    sent: bool,
+    alerts: BTreeMap<(String, String), HeldAlert>,
 }
 
 /// One application's app events, by time and event id (the table's sort key).
@@ -215,6 +229,73 @@ impl Store for MemoryStore {
             state.windows.push((fingerprint.to_owned(), window));
         }
         Ok(held_back)
+    }
+
+    async fn spend_budget(
+        &self,
+        severity: Severity,
+        event_id: &str,
+        time: Millis,
+        budget: Budget,
+    ) -> Result<Spend, Infallible> {
+        let state = &mut *self.state();
+        let (spend, opened) =
+            dedupe::spend(state.budgets.get_mut(&severity), event_id, time, budget);
+        if let Some(window) = opened {
+            state.budgets.insert(severity, window);
+        }
+        Ok(spend)
+    }
+
+    async fn hold_alert(
+        &self,
+        severity: Severity,
+        window_start: Millis,
+        window_until: Millis,
+        held: &HeldAlert,
+    ) -> Result<(), Infallible> {
+        let state = &mut *self.state();
+        let window = state.digests.entry((severity, window_start)).or_default();
+        window.until = window_until;
+        window.alerts.insert(
+            (held.fingerprint.clone(), held.event_id.clone()),
+            held.clone(),
+        );
+        Ok(())
+    }
+
+    async fn claim_digests(
+        &self,
+        ended_by: Millis,
+        live_since: Millis,
+    ) -> Result<Vec<DueDigest>, Infallible> {
+        let state = &mut *self.state();
+        let budgets = &state.budgets;
+        Ok(state
+            .digests
+            .iter_mut()
+            .filter(|((severity, start), w)| {
+                let replaced = budgets.get(severity).is_some_and(|b| b.start > *start);
+                w.until <= ended_by && (w.until >= live_since || replaced) && !w.claimed && !w.sent
+            })
+            .map(|(&(severity, window_start), w)| {
+                w.claimed = true;
+                DueDigest {
+                    severity,
+                    window_start,
+                    window_until: w.until,
+                    held: w.alerts.values().cloned().collect(),
+                }
+            })
+            .collect())
+    }
+
+    async fn mark_digest_sent(&self, digest: &DueDigest) -> Result<(), Infallible> {
+        let key = (digest.severity, digest.window_start);
+        if let Some(w) = self.state().digests.get_mut(&key) {
+            w.sent = true;
+        }
+        Ok(())
     }
 
     async fn mark_published(&self, fingerprint: &str, event_id: &str) -> Result<(), Infallible> {
