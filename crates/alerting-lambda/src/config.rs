@@ -109,7 +109,7 @@ impl Config {
         let budget_window_s = match var("LOGWRANGLER_ALERT_BUDGET_WINDOW_S") {
             None => 300,
             Some(text) => text.trim().parse::<i64>().ok().filter(|s| (1..=86_400).contains(s)).ok_or_else(|| {
-                ConfigError(format!("LOGWRANGLER_ALERT_BUDGET_WINDOW_S={text:?} is not valid: give whole seconds from 1 to 86400"))
+                ConfigError::Invalid(format!("LOGWRANGLER_ALERT_BUDGET_WINDOW_S={text:?} is not valid: give whole seconds from 1 to 86400"))
             })?,
         };
         let alert_budget = match var("LOGWRANGLER_ALERT_BUDGET").as_deref().map(str::trim) {
@@ -120,7 +120,7 @@ impl Config {
             }),
             Some(text) => Some(Budget {
                 limit: text.parse::<u64>().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| {
-                    ConfigError(format!("LOGWRANGLER_ALERT_BUDGET={text:?} is not valid: give messages per window from 1 to 10000, or off"))
+                    ConfigError::Invalid(format!("LOGWRANGLER_ALERT_BUDGET={text:?} is not valid: give messages per window from 1 to 10000, or off"))
                 })?,
                 window_ms: budget_window_s * 1000,
             }),
