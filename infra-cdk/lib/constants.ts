@@ -103,10 +103,10 @@ export const ALERTING_FILTER_PATTERN = [
  * generated day, that no line the core publishes at `warning` or above, and no line the summaries
  * read, is filtered out): every level name the core accepts, in any case, the literal terms of the
  * rules at or above `warning`, and the summaries' Pexip lines. Deployed with context
- * `alertingFilter: "regex"` (the term pattern above stays the default until the lead switches).
+ * `alertingFilter: "regex"`, the default (`alertingFilter: "terms"` deploys the term pattern above).
  */
 export const ALERTING_FILTER_REGEX: string = JSON.parse(
-  fs.readFileSync(path.join(__dirname, 'alerting-filter-regex.json'), 'utf8'),
+  fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'logwrangler', 'rules', 'alerting-filter-regex.json'), 'utf8'),
 ).pattern;
 
 /** Which pattern filter #2 uses: the term pattern, or the regex generated from the rules. */

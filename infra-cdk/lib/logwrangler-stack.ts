@@ -840,7 +840,7 @@ export class LogwranglerStack extends Stack {
             sourceArn: `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
           });
     // Filter #2: the term pattern (default) or the regex generated from the severity rules.
-    const alertingFilter = this.node.tryGetContext('alertingFilter') ?? 'terms';
+    const alertingFilter = this.node.tryGetContext('alertingFilter') ?? 'regex';
     if (!(ALERTING_FILTERS as readonly string[]).includes(alertingFilter)) {
       throw new Error(`alertingFilter: expected one of ${ALERTING_FILTERS.join(', ')}, got ${JSON.stringify(alertingFilter)}`);
     }

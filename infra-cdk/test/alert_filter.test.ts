@@ -29,13 +29,13 @@ describe('subscription filter #2 (alertingFilter)', () => {
     expect(re.test('Level="INFO" Name="support.sip" Message="Incoming SIP request"')).toBe(false);
   });
 
-  test('every group gets the regex with alertingFilter=regex, the term pattern by default', () => {
+  test('every group gets the regex by default, the term pattern with alertingFilter=terms', () => {
     const byDefault = alertingPatterns({});
     expect(byDefault.length).toBeGreaterThan(0);
-    expect(new Set(byDefault)).toEqual(new Set([ALERTING_FILTER_PATTERN]));
-    const regex = alertingPatterns({ alertingFilter: 'regex' });
-    expect(regex).toHaveLength(byDefault.length);
-    expect(new Set(regex)).toEqual(new Set([ALERTING_FILTER_REGEX]));
+    expect(new Set(byDefault)).toEqual(new Set([ALERTING_FILTER_REGEX]));
+    const terms = alertingPatterns({ alertingFilter: 'terms' });
+    expect(terms).toHaveLength(byDefault.length);
+    expect(new Set(terms)).toEqual(new Set([ALERTING_FILTER_PATTERN]));
     // A minimum of info needs every event.
     expect(new Set(alertingPatterns({ alertingFilter: 'regex', alertMinSeverity: 'info' }))).toEqual(new Set(['']));
     expect(alertingFilterPattern('regex', 'critical')).toBe(ALERTING_FILTER_REGEX);

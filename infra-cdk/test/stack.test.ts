@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Match } from 'aws-cdk-lib/assertions';
 import {
   ALERTING_FILTER_PATTERN,
+  ALERTING_FILTER_REGEX,
   S3_ERROR_PREFIX_TEMPLATE,
   S3_PREFIX_TEMPLATE,
   SERDE_TIMESTAMP_FORMATS,
@@ -245,7 +246,7 @@ describe('subscriptions', () => {
       const toLake = mine.find((f) => f.DestinationArn['Fn::GetAtt']?.[0] === streamId);
       expect(toLake).toMatchObject({ FilterPattern: '', RoleArn: { 'Fn::GetAtt': [cwlRoleId, 'Arn'] } });
       const toAlert = mine.find((f) => f.DestinationArn['Fn::GetAtt']?.[0] === alerting.id);
-      expect(toAlert.FilterPattern).toBe(ALERTING_FILTER_PATTERN);
+      expect(toAlert.FilterPattern).toBe(ALERTING_FILTER_REGEX);
     }
   });
 

@@ -12,7 +12,7 @@
 //!    every line matching a built-in rule at or above the minimum contains
 //!    (its Pexip module, else its field or message regex's literals), and
 //!    the lines the summaries need;
-//! 2. checks the shipped `infra-cdk/lib/alerting-filter-regex.json` (what the
+//! 2. checks the shipped `crates/logwrangler/rules/alerting-filter-regex.json` (what the
 //!    stack deploys with `-c alertingFilter=regex`) is exactly that pattern
 //!    (`LOGWRANGLER_WRITE_FILTER_PATTERN=1` rewrites it);
 //! 3. evaluates the pattern as CloudWatch Logs does (the regex subset it
@@ -34,7 +34,7 @@ use logwrangler::{EventContext, LineParser, LogType, Rules, Severity, SourceConf
 use regex::Regex;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-const PATTERN_FILE: &str = "infra-cdk/lib/alerting-filter-regex.json";
+const PATTERN_FILE: &str = "crates/logwrangler/rules/alerting-filter-regex.json";
 /// The alert minimum the pattern is generated for (the stack's default
 /// `alertMinSeverity`; a higher minimum needs a subset of these lines).
 const MIN: Severity = Severity::Warning;

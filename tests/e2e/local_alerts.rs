@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use firehose_sim::Faults;
 use local_stack::alerting::{LOCAL_ACCOUNT, alerting_delivery};
-use local_stack::filter::{AlertingFilter, RegexPattern};
+use local_stack::filter::AlertingFilter;
 use local_stack::local::{LocalStack, StackConfig};
 use local_stack::stack::{build_lambdas, workspace_root};
 use logwrangler::Severity;
@@ -50,7 +50,7 @@ fn a_lower_case_critical_app_line_gives_exactly_one_critical_message() {
     })
     .unwrap();
     stack.set_alerting_filter(AlertingFilter::Regex(
-        RegexPattern::shipped(&workspace_root()).unwrap(),
+        local_stack::filter::shipped(&workspace_root()).unwrap(),
     ));
     stack.deliver(&[batch], |_| {}).unwrap();
     stack.finish().unwrap();

@@ -84,6 +84,74 @@ impl TermPattern {
     }
 }
 
+/// The regex pattern the stack deploys as subscription filter #2 by default,
+/// generated from the severity rules (`rules/alerting-filter-regex.json`; the
+/// CDK stack reads the same file). `tests/e2e/alert_filter.rs` regenerates it
+/// and proves no line the core publishes is filtered out.
+pub const ALERTING_FILTER_REGEX_FILE: &str = include_str!("../rules/alerting-filter-regex.json");
+
+/// CloudWatch Logs: a filter pattern is at most 1,024 characters.
+pub const MAX_PATTERN_LEN: usize = 1024;
+
+/// A CloudWatch Logs regex filter pattern (`%regex%`), evaluated as CloudWatch
+/// Logs does: a subset of the usual syntax (alphanumerics, the symbols
+/// `: _ # = @ / ; , -`, the operators `^ $ ? [ ] { } | \ * + .`, no
+/// parentheses, spaces or multi-byte characters), at most 1,024 characters,
+/// matched anywhere in the message, case-sensitively
+/// (<https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html>).
+/// Inside that subset the regex crate's semantics are CloudWatch's.
+#[derive(Debug, Clone)]
+pub struct RegexPattern {
+    regex: regex::Regex,
+}
+
+impl RegexPattern {
+    /// Reads `%regex%`, refusing what CloudWatch Logs refuses.
+    pub fn parse(pattern: &str) -> Result<RegexPattern, String> {
+        if pattern.len() > MAX_PATTERN_LEN {
+            return Err(format!(
+                "the pattern has {} characters; CloudWatch Logs allows {MAX_PATTERN_LEN}",
+                pattern.len()
+            ));
+        }
+        let inner = pattern
+            .strip_prefix('%')
+            .and_then(|p| p.strip_suffix('%'))
+            .filter(|p| !p.is_empty())
+            .ok_or("a regex filter pattern is %regex%")?;
+        if let Some(bad) = inner
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || ":_#=@/;,-^$?[]{}|\\*+.".contains(*c)))
+        {
+            return Err(format!(
+                "CloudWatch Logs regex patterns cannot contain {bad:?}"
+            ));
+        }
+        let regex = regex::Regex::new(inner).map_err(|e| e.to_string())?;
+        Ok(RegexPattern { regex })
+    }
+
+    /// The `pattern` of a pattern file (`{"pattern": "%...%", ...}`).
+    pub fn from_file_text(text: &str) -> Result<RegexPattern, String> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let pattern = value["pattern"]
+            .as_str()
+            .ok_or("no \"pattern\" in the pattern file")?;
+        RegexPattern::parse(pattern)
+    }
+
+    /// The pattern the stack deploys ([`ALERTING_FILTER_REGEX_FILE`]).
+    pub fn alerting() -> RegexPattern {
+        RegexPattern::from_file_text(ALERTING_FILTER_REGEX_FILE)
+            .expect("the built-in filter pattern is a CloudWatch Logs regex")
+    }
+
+    /// True when CloudWatch Logs would deliver `message` through this filter.
+    pub fn matches(&self, message: &str) -> bool {
+        self.regex.is_match(message)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +191,17 @@ mod tests {
                 .unwrap_err()
                 .contains("unterminated")
         );
+    }
+
+    #[test]
+    fn regex_patterns_keep_to_cloudwatchs_subset_and_case() {
+        let p = RegexPattern::parse("%[Ee]rror|FAIL%").unwrap();
+        assert!(p.matches("an Error") && p.matches("xFAILx") && !p.matches("fail"));
+        assert!(RegexPattern::parse("%(a|b)%").is_err());
+        assert!(RegexPattern::parse("%a b%").is_err());
+        assert!(RegexPattern::parse("abc").is_err());
+        let line = r#"{"log_level":"critical","message":"db down"}"#;
+        assert!(RegexPattern::alerting().matches(line));
+        assert!(!TermPattern::alerting().matches(line));
     }
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 
 use base64::Engine as _;
-use logwrangler::subscription::TermPattern;
+use logwrangler::subscription::RegexPattern;
 use logwrangler::{LogType, Severity};
 use serde::Serialize;
 
@@ -144,7 +144,7 @@ impl Sink {
                 &b.log_stream,
             ))
         });
-        let alerting = TermPattern::alerting();
+        let alerting = RegexPattern::alerting();
         let mut batches = Vec::with_capacity(cut.len());
         for (batch, expects) in cut {
             for (event, expect) in batch.events.iter().zip(&expects) {

@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
 use logwrangler::gzip::gunzip_capped;
-use logwrangler::subscription::TermPattern;
+use logwrangler::subscription::RegexPattern;
 use logwrangler::summary::{LegFacts, LegUpdate, QUALITY_NAMES, leg_update, summarise};
 use logwrangler::{EventContext, LineParser, LogType, Rules, Severity};
 use logwrangler_aws::envelope::{Payload, classify};
@@ -255,7 +255,7 @@ fn the_alert_truth_is_what_the_severity_rules_say() {
         .map(|a| (a.event_id.as_str(), a))
         .collect();
     assert_eq!(alerts.len(), day.truth.alerts.len());
-    let filter = TermPattern::alerting();
+    let filter = RegexPattern::alerting();
     let mut rated = 0;
     for p in parsed(1.0) {
         let event = &p.batch.events[p.index];

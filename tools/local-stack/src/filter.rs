@@ -1,7 +1,7 @@
 //! Subscription filter #2 as CloudWatch Logs evaluates it, for the local
 //! pipeline: the term pattern ([`TermPattern`]) or the regex pattern
-//! generated from the severity rules (`infra-cdk/lib/alerting-filter-regex.json`,
-//! deployed with `-c alertingFilter=regex`).
+//! generated from the severity rules (`crates/logwrangler/rules/alerting-filter-regex.json`,
+//! the stack's default; the evaluator is the core's [`RegexPattern`]).
 //!
 //! CloudWatch Logs regex patterns are `%regex%` in a subset of the usual
 //! syntax: alphanumerics, the symbols `: _ # = @ / ; , -`, the operators
@@ -12,70 +12,28 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
+pub use logwrangler::subscription::RegexPattern;
 use logwrangler::subscription::TermPattern;
-use regex::Regex;
 
 /// Where the generated regex pattern is shipped, from the workspace root.
-pub const REGEX_PATTERN_FILE: &str = "infra-cdk/lib/alerting-filter-regex.json";
-/// CloudWatch Logs: a filter pattern is at most 1,024 characters.
-pub const MAX_PATTERN_LEN: usize = 1024;
+pub const REGEX_PATTERN_FILE: &str = "crates/logwrangler/rules/alerting-filter-regex.json";
 
-/// A CloudWatch Logs regex filter pattern.
-#[derive(Debug, Clone)]
-pub struct RegexPattern {
-    regex: Regex,
-}
-
-impl RegexPattern {
-    /// Reads `%regex%`, refusing what CloudWatch Logs refuses.
-    pub fn parse(pattern: &str) -> Result<RegexPattern> {
-        if pattern.len() > MAX_PATTERN_LEN {
-            bail!(
-                "the pattern has {} characters; CloudWatch Logs allows {MAX_PATTERN_LEN}",
-                pattern.len()
-            );
-        }
-        let inner = pattern
-            .strip_prefix('%')
-            .and_then(|p| p.strip_suffix('%'))
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| anyhow!("a regex filter pattern is %regex%"))?;
-        if let Some(bad) = inner
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || ":_#=@/;,-^$?[]{}|\\*+.".contains(*c)))
-        {
-            bail!("CloudWatch Logs regex patterns cannot contain {bad:?}");
-        }
-        Ok(RegexPattern {
-            regex: Regex::new(inner)?,
-        })
-    }
-
-    /// The pattern shipped in the repository (`REGEX_PATTERN_FILE` below `root`).
-    pub fn shipped(root: &Path) -> Result<RegexPattern> {
-        let path = root.join(REGEX_PATTERN_FILE);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let value: serde_json::Value = serde_json::from_str(&text)?;
-        let pattern = value["pattern"]
-            .as_str()
-            .ok_or_else(|| anyhow!("{}: no \"pattern\"", path.display()))?;
-        RegexPattern::parse(pattern)
-    }
-
-    /// True when CloudWatch Logs would deliver `message` through this filter.
-    pub fn matches(&self, message: &str) -> bool {
-        self.regex.is_match(message)
-    }
+/// The pattern file as it is in the checkout (which may be newer than the
+/// one built into the core, while it is being regenerated).
+pub fn shipped(root: &Path) -> Result<RegexPattern> {
+    let path = root.join(REGEX_PATTERN_FILE);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    RegexPattern::from_file_text(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// Which pattern filter #2 runs locally.
 #[derive(Debug, Clone)]
 pub enum AlertingFilter {
-    /// The term pattern (the stack's default).
+    /// The term pattern (`-c alertingFilter=terms`).
     Terms(TermPattern),
-    /// The regex generated from the rules (`alertingFilter=regex`).
+    /// The regex generated from the rules (the stack's default).
     Regex(RegexPattern),
 }
 
@@ -105,14 +63,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_subset_is_enforced_and_matching_is_case_sensitive() {
-        let p = RegexPattern::parse("%[Ee]rror|FAIL%").unwrap();
-        assert!(p.matches("an Error") && p.matches("xFAILx") && !p.matches("fail"));
-        assert!(RegexPattern::parse("%(a|b)%").is_err());
-        assert!(RegexPattern::parse("%a b%").is_err());
-        assert!(RegexPattern::parse("abc").is_err());
-        let shipped = RegexPattern::shipped(&crate::stack::workspace_root()).unwrap();
-        assert!(shipped.matches(r#"{"log_level":"critical","message":"db down"}"#));
-        assert!(!TermPattern::alerting().passes(r#"{"log_level":"critical","message":"db down"}"#));
+    fn the_checkout_pattern_is_the_built_in_one() {
+        let line = r#"{"log_level":"critical","message":"db down"}"#;
+        let shipped = shipped(&crate::stack::workspace_root()).unwrap();
+        assert!(shipped.matches(line) && RegexPattern::alerting().matches(line));
+        assert!(!TermPattern::alerting().passes(line));
     }
 }

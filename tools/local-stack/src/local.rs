@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use aws_config::SdkConfig;
-use logwrangler::subscription::TermPattern;
 use serde::Serialize;
 
 use crate::alerting::{
@@ -149,7 +148,7 @@ impl LocalStack {
             runtime,
             transform,
             alerting: Some(alerting),
-            pattern: AlertingFilter::Terms(TermPattern::alerting()),
+            pattern: AlertingFilter::Regex(crate::filter::RegexPattern::alerting()),
             tally: AlertingTally::default(),
             _functions: [transform_fn, alerting_fn],
             _apis: apis,
@@ -157,9 +156,9 @@ impl LocalStack {
         })
     }
 
-    /// Runs filter #2 with `filter` from now on: the regex pattern
-    /// generated from the rules (`-c alertingFilter=regex`) instead of the
-    /// term pattern.
+    /// Runs filter #2 with `filter` from now on (the default is the stack's:
+    /// the regex generated from the rules; `-c alertingFilter=terms` deploys
+    /// the term pattern).
     pub fn set_alerting_filter(&mut self, filter: AlertingFilter) {
         self.pattern = filter;
     }
