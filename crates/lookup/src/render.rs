@@ -118,6 +118,20 @@ pub fn table(lookup: &Lookup, items: &[Map<String, Value>]) -> String {
     out
 }
 
+/// What `logwrangler lookup` prints: NDJSON of the items as the read API
+/// returns them (`json`), else the [`table`].
+pub fn output(lookup: &Lookup, items: &[Map<String, Value>], json: bool) -> String {
+    if !json {
+        return table(lookup, items);
+    }
+    let mut out = String::new();
+    for item in items {
+        out.push_str(&Value::Object(item.clone()).to_string());
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
