@@ -40,7 +40,8 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
         logwrangler_lookup::table::create_table(&dynamodb, prefix).await?;
         lines.push(format!("LOGWRANGLER_TABLE={prefix}"));
         let sns = aws_sdk_sns::Client::new(&aws);
-        for severity in Severity::ALL {
+        // Most severe first, as the deployment parameters list them.
+        for severity in Severity::ALL.into_iter().rev() {
             // CreateTopic returns the existing topic's ARN for an existing name.
             let name = format!("{prefix}-{}", severity.as_str());
             let topic = sns
