@@ -23,9 +23,9 @@ pub const QUALITY_COLOURS: [(&str, &str); 5] = [
     ("terrible", "#d93025"),
 ];
 
-const WIDTH: i64 = 1200;
-const LABEL_W: i64 = 300;
-const RIGHT_PAD: i64 = 30;
+const WIDTH: i64 = 1240;
+const LABEL_W: i64 = 260;
+const RIGHT_PAD: i64 = 250;
 const CURVE_TOP: i64 = 20;
 const CURVE_H: i64 = 110;
 const AXIS_Y: i64 = CURVE_TOP + CURVE_H + 30;
@@ -224,7 +224,7 @@ width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}}</style></head
         out,
         "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{} UTC</text></g>",
         LABEL_W - 8,
-        AXIS_Y,
+        AXIS_Y + 14,
         &iso_string(axis_start)[..10]
     );
     // One row per participant, one bar per leg.
@@ -237,7 +237,14 @@ width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}}</style></head
             escape(name)
         );
     }
-    for (bar, row) in bars.iter().zip(&row_index) {
+    // The label of a row goes beside its last bar (hover shows every leg's own).
+    let mut last_of_row = vec![0usize; rows.len()];
+    for (i, row) in row_index.iter().enumerate() {
+        if bars[last_of_row[*row]].end <= bars[i].end {
+            last_of_row[*row] = i;
+        }
+    }
+    for (i, (bar, row)) in bars.iter().zip(&row_index).enumerate() {
         let leg = bar.leg;
         let (quality_name, colour) = QUALITY_COLOURS[bar.quality];
         let protocol = text(leg, "protocol").unwrap_or("?");
@@ -256,20 +263,29 @@ width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}}</style></head
             iso_string(bar.start),
             if bar.open { "now".to_string() } else { iso_string(bar.end) }
         );
-        let _ = writeln!(
+        let _ = write!(
             out,
             "<g class=\"leg-row\"><rect class=\"leg\" data-leg-id=\"{}\" data-start-ms=\"{}\" data-end-ms=\"{}\" data-quality=\"{quality_name}\" \
-x=\"{x0:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"3\" fill=\"{colour}\"><title>{}</title></rect>\
-<text x=\"{:.1}\" y=\"{}\">{}</text></g>",
+x=\"{x0:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"3\" fill=\"{colour}\"><title>{}</title></rect>",
             escape(text(leg, "leg_id").unwrap_or_default()),
             bar.start,
             bar.end,
             ROW_H - 10,
             escape(&hover),
-            (x0 + w + 4.0).min((WIDTH - RIGHT_PAD) as f64 - 200.0).max(x0 + 4.0),
-            y + ROW_H / 2 - 1,
-            escape(&format!("{protocol} · {alias} · {reason} · {duration}")),
         );
+        if last_of_row[*row] == i {
+            let label = format!("{protocol} · {alias} · {reason} · {duration}");
+            let room = label.chars().count() as f64 * 6.2;
+            let text_y = y + ROW_H / 2 - 1;
+            // Beside the bar when it fits, else inside it (white on the colour).
+            let (tx, style) = if x0 + w + 4.0 + room <= WIDTH as f64 {
+                (x0 + w + 4.0, "")
+            } else {
+                (x0 + 4.0, " style=\"fill:#fff\"")
+            };
+            let _ = write!(out, "<text x=\"{tx:.1}\" y=\"{text_y}\"{style}>{}</text>", escape(&label));
+        }
+        let _ = writeln!(out, "</g>");
     }
     let _ = writeln!(out, "</svg>");
     let legend: Vec<String> = QUALITY_COLOURS
