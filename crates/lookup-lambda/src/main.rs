@@ -1,9 +1,9 @@
 //! The `lookup-lambda` binary: the read API's `GET` routes over the summary
-//! table. Configuration (the table, the pseudonymisation key to turn an alias
-//! argument into its token) is checked before the runtime starts.
+//! table. It holds no key: an alias is given as the table holds it (its token
+//! when pseudonymisation is on, `logwrangler pseudonymise --kind alias`), so
+//! the read path can never be used to compute tokens.
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use logwrangler_aws::secrets::{SecretsManager, load_pseudonymiser};
 use logwrangler_lookup::DynamoQuery;
 use lookup_lambda::{Config, Error, handle_event};
 use serde_json::Value;
@@ -21,16 +21,13 @@ async fn main() -> Result<(), Error> {
         .await;
     let config = Config::from_vars(env_var)
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let pseudonymiser = load_pseudonymiser(env_var, &SecretsManager::from_sdk_config(&aws))
-        .await
-        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let client = DynamoQuery::new(aws_sdk_dynamodb::Client::new(&aws), &config.table);
-    let (client, pseudonymiser) = (&client, pseudonymiser.as_deref());
+    let client = &client;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        handle_event(client, pseudonymiser, event.payload, now_ms).await
+        handle_event(client, None, event.payload, now_ms).await
     }))
     .await
 }
