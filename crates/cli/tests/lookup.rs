@@ -158,7 +158,7 @@ fn gateway_event(method: &str, path: &str, params: &[(&str, &str)], headers: &[(
         "resource": path, "path": path, "httpMethod": method,
         "headers": headers, "multiValueHeaders": {},
         "queryStringParameters": if params.is_empty() { Value::Null } else { Value::Object(params) },
-        "multiValueQueryStringParameters": {}, "pathParameters": {}, "stageVariables": {},
+        "multiValueQueryStringParameters": {}, "pathParameters": {}, "stageVariables": {"summaryTable": "logwrangler"},
         "requestContext": {"requestId": "req-apps-1", "accountId": "123456789012", "stage": "prod",
             "httpMethod": method, "resourcePath": path, "path": path, "identity": {}},
         "body": body, "isBase64Encoded": false,
@@ -410,12 +410,12 @@ fn every_lookup_command_and_route_answers_the_ground_truth() {
             .await;
         aws_sdk_dynamodb::Client::new(&aws)
     });
-    let query = logwrangler_lookup::DynamoQuery::new(client, "logwrangler");
+    let query_on = |table: &str| logwrangler_lookup::DynamoQuery::new(client.clone(), table);
     let get = |path: &str, params: &[(&str, &str)], accept: Option<&str>| -> (i64, String, Value) {
         let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
         let event = gateway_event("GET", path, params, &headers, None);
         let answer = runtime
-            .block_on(lookup_lambda::handle_event(&query, None, event, ms("2026-11-24T13:00:00Z")))
+            .block_on(lookup_lambda::handle_event(query_on, None, None, event, ms("2026-11-24T13:00:00Z")))
             .unwrap();
         let body = answer["body"].as_str().unwrap_or_default().to_string();
         let content_type = answer["headers"]["content-type"].as_str().unwrap_or_default().to_string();

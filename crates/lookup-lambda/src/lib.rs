@@ -3,6 +3,9 @@
 //! reads (its role allows `dynamodb:Query` and nothing else on the table), so
 //! it is a function of its own rather than more routes on the alerting Lambda,
 //! whose role writes.
+//!
+//! The table comes with each request as the REST API stage variable
+//! [`TABLE_STAGE_VARIABLE`] (the stack sets it), else from `LOGWRANGLER_TABLE`.
 
 use std::collections::BTreeMap;
 
@@ -15,31 +18,32 @@ use serde_json::Value;
 /// An error that fails the invocation.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// The configuration read at cold start.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// `LOGWRANGLER_TABLE`: the summary table.
-    pub table: String,
-}
-
-impl Config {
-    /// Reads `LOGWRANGLER_TABLE` through `var`.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, logwrangler::ConfigError> {
-        let table = var("LOGWRANGLER_TABLE").filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-            logwrangler::ConfigError("LOGWRANGLER_TABLE is not set: give the DynamoDB table name".into())
-        })?;
-        Ok(Config { table })
-    }
-}
+/// The stage variable that names the summary table.
+pub const TABLE_STAGE_VARIABLE: &str = "summaryTable";
 
 /// Answers one API Gateway proxy event (REST API) with its proxy response.
-pub async fn handle_event(
-    client: &impl Query,
+/// `query_on(table)` is the [`Query`] of a table; the table is the request's
+/// [`TABLE_STAGE_VARIABLE`], else `default_table`.
+pub async fn handle_event<Q: Query>(
+    query_on: impl Fn(&str) -> Q,
+    default_table: Option<&str>,
     pseudonymiser: Option<&Pseudonymiser>,
     event: Value,
     now_ms: i64,
 ) -> Result<Value, Error> {
     let request: ApiGatewayProxyRequest = serde_json::from_value(event)?;
+    let Some(table) = request
+        .stage_variables
+        .get(TABLE_STAGE_VARIABLE)
+        .map(String::as_str)
+        .or(default_table)
+    else {
+        return Err(format!(
+            "no summary table: the request has no stage variable {TABLE_STAGE_VARIABLE} and LOGWRANGLER_TABLE is not set"
+        )
+        .into());
+    };
+    let client = query_on(table);
     let header = |name: &str| {
         request
             .headers
@@ -54,7 +58,7 @@ pub async fn handle_event(
         .collect();
     let path = request.path.clone().unwrap_or_default();
     let answer = handle(
-        client,
+        &client,
         pseudonymiser,
         &Request {
             method: request.http_method.as_str(),

@@ -5,7 +5,7 @@
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use logwrangler_lookup::DynamoQuery;
-use lookup_lambda::{Config, Error, handle_event};
+use lookup_lambda::{Error, handle_event};
 use serde_json::Value;
 
 fn env_var(name: &str) -> Option<String> {
@@ -19,15 +19,15 @@ async fn main() -> Result<(), Error> {
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
         .load()
         .await;
-    let config = Config::from_vars(env_var)
-        .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
-    let client = DynamoQuery::new(aws_sdk_dynamodb::Client::new(&aws), &config.table);
-    let client = &client;
+    let default_table = env_var("LOGWRANGLER_TABLE");
+    let client = aws_sdk_dynamodb::Client::new(&aws);
+    let (client, default_table) = (&client, default_table.as_deref());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        handle_event(client, None, event.payload, now_ms).await
+        let query_on = |table: &str| DynamoQuery::new(client.clone(), table);
+        handle_event(query_on, default_table, None, event.payload, now_ms).await
     }))
     .await
 }
