@@ -6,11 +6,11 @@ use logwrangler::time::Millis;
 use logwrangler_aws::lambda_events::{ApiGatewayProxyRequest, LogsEvent};
 use serde_json::Value;
 
+use crate::Error;
 use crate::api::ApiResponse;
 use crate::notify::Notify;
 use crate::service::{Alerting, LogEvent, Report};
 use crate::store::Store;
-use crate::Error;
 
 /// What one invocation answered, and what it did (for metrics); `report` is
 /// `None` for a control message or a refused content type.
@@ -33,7 +33,10 @@ pub async fn handle_event<S: Store + Sync, N: Notify + Sync>(
         let logs: LogsEvent = serde_json::from_str(&payload.to_string())?;
         let data = logs.aws_logs.data;
         if data.message_type == "CONTROL_MESSAGE" {
-            return Ok(Handled { answer: Value::Null, report: None });
+            return Ok(Handled {
+                answer: Value::Null,
+                report: None,
+            });
         }
         let events: Vec<LogEvent<'_>> = data
             .log_events
@@ -48,7 +51,10 @@ pub async fn handle_event<S: Store + Sync, N: Notify + Sync>(
             .handle_log_events(&data.log_group, &data.log_stream, &data.owner, &events)
             .await?;
         tracing::info!(log_group = %data.log_group, report = ?report, "processed subscription delivery");
-        return Ok(Handled { answer: serde_json::to_value(&report)?, report: Some(report) });
+        return Ok(Handled {
+            answer: serde_json::to_value(&report)?,
+            report: Some(report),
+        });
     }
     let request: ApiGatewayProxyRequest = serde_json::from_value(payload)?;
     let content_type = request
@@ -63,7 +69,10 @@ pub async fn handle_event<S: Store + Sync, N: Notify + Sync>(
             body: crate::content_type::unsupported_body(&content_type),
             report: Report::default(),
         };
-        return Ok(Handled { answer: serde_json::to_value(refusal.to_gateway())?, report: None });
+        return Ok(Handled {
+            answer: serde_json::to_value(refusal.to_gateway())?,
+            report: None,
+        });
     }
     let body = match (&request.body, request.is_base64_encoded) {
         (Some(text), true) => {
@@ -95,4 +104,3 @@ pub async fn handle_event<S: Store + Sync, N: Notify + Sync>(
         report: Some(answer.report),
     })
 }
-

@@ -3,9 +3,9 @@
 //! runtime starts.
 
 use alerting_lambda::config::Config;
+use alerting_lambda::handler::handle_event;
 use alerting_lambda::notify::SnsNotifier;
 use alerting_lambda::store::DynamoStore;
-use alerting_lambda::handler::handle_event;
 use alerting_lambda::{Alerting, Error};
 use lambda_runtime::{LambdaEvent, service_fn};
 use logwrangler_aws::secrets::SecretsManager;

@@ -6,11 +6,11 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use alerting_lambda::Alerting;
 use alerting_lambda::config::Config;
 use alerting_lambda::handler::handle_event;
 use alerting_lambda::notify::SnsNotifier;
 use alerting_lambda::store::DynamoStore;
-use alerting_lambda::Alerting;
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use logwrangler_aws::secrets::SecretsManager;
@@ -76,7 +76,10 @@ pub fn run(args: AlertArgs) -> Result<ExitCode> {
     let path = args.file.clone().unwrap_or_else(|| PathBuf::from("-"));
     let mut text = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin().lock().read_to_end(&mut text).context("cannot read standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut text)
+            .context("cannot read standard input")?;
     } else {
         text = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     }

@@ -90,7 +90,9 @@ pub fn run(args: LookupArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let aws = runtime.block_on(aws_config::load_defaults(aws_config::BehaviorVersion::latest()));
+    let aws = runtime.block_on(aws_config::load_defaults(
+        aws_config::BehaviorVersion::latest(),
+    ));
     let (lookup, html_file) = match args.what {
         What::Conference { name } => (Lookup::Conference(name), None),
         What::Session { session_id, html } => (Lookup::Session(session_id), html),
@@ -99,15 +101,24 @@ pub fn run(args: LookupArgs) -> Result<ExitCode> {
             // The table holds the alias's token when the pipeline pseudonymises.
             let pseudonymiser = match options.pseudonymise.pseudonymise_key_env {
                 Some(_) => crate::load_pseudonymiser(&options.pseudonymise)?,
-                None => runtime
-                    .block_on(load_pseudonymiser(env_var, &SecretsManager::from_sdk_config(&aws)))?,
+                None => runtime.block_on(load_pseudonymiser(
+                    env_var,
+                    &SecretsManager::from_sdk_config(&aws),
+                ))?,
             };
-            (Lookup::Participant(participant_key(&alias, pseudonymiser.as_deref())), None)
+            (
+                Lookup::Participant(participant_key(&alias, pseudonymiser.as_deref())),
+                None,
+            )
         }
         What::Active => (Lookup::Active, None),
         What::App { source_application } => (Lookup::App(source_application), None),
     };
-    let window = Window::parse(options.since.as_deref(), options.until.as_deref(), crate::now_ms())?;
+    let window = Window::parse(
+        options.since.as_deref(),
+        options.until.as_deref(),
+        crate::now_ms(),
+    )?;
     let limit = options
         .limit
         .or((!matches!(lookup, Lookup::Session(_))).then_some(50));
@@ -121,7 +132,10 @@ pub fn run(args: LookupArgs) -> Result<ExitCode> {
     if let Some(path) = html_file {
         std::fs::write(&path, html::session_page(&items))
             .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!("logwrangler: wrote the picture of the session to {}", path.display());
+        eprintln!(
+            "logwrangler: wrote the picture of the session to {}",
+            path.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -23,7 +23,10 @@ pub struct ResourcesArgs {
 
 /// Creates what is missing and prints `NAME=value` lines.
 pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
-    let Some(endpoint) = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.trim().is_empty()) else {
+    let Some(endpoint) = std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+    else {
         bail!(
             "AWS_ENDPOINT_URL is not set: local-resources creates resources on a local endpoint \
              (e.g. AWS_ENDPOINT_URL=http://127.0.0.1:5000 for moto_server); in AWS the CDK stack owns them"
@@ -74,7 +77,9 @@ pub fn run(args: ResourcesArgs) -> Result<ExitCode> {
             .await;
         match created {
             Ok(_) => {}
-            Err(e) if e.as_service_error().and_then(ProvideErrorMetadata::code) == Some("ResourceInUseException") => {}
+            Err(e)
+                if e.as_service_error().and_then(ProvideErrorMetadata::code)
+                    == Some("ResourceInUseException") => {}
             Err(e) => {
                 return Err(anyhow::anyhow!(
                     "Firehose CreateDeliveryStream {stream}: {}",
@@ -98,6 +103,8 @@ fn create_bucket(endpoint: &str, bucket: &str) -> Result<()> {
     match ureq::put(&url).send_empty() {
         Ok(_) => Ok(()),
         Err(ureq::Error::StatusCode(409)) => Ok(()),
-        Err(e) => Err(anyhow::anyhow!("cannot create bucket {bucket} at {url}: {e}")),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot create bucket {bucket} at {url}: {e}"
+        )),
     }
 }

@@ -58,14 +58,50 @@ fn script() -> Vec<Leg> {
         quality: None,
     };
     let mut legs = vec![
-        leg("meet.alice", "a1", "a1-alice", "sip:alice@example.com", "Alice", "WebRTC",
-            "2026-11-24T08:00:00.000Z", Some("2026-11-24T08:45:00.000Z"), Some("Call disconnected")),
-        leg("meet.alice", "a1", "a1-bob", "sip:bob@example.com", "Bob", "SIP",
-            "2026-11-24T08:05:00.000Z", Some("2026-11-24T08:40:00.000Z"), Some("Remote disconnect")),
-        leg("meet.alice", "a2", "a2-alice", "sip:alice@example.com", "Alice", "WebRTC",
-            "2026-11-24T09:30:00.000Z", None, None),
-        leg("meet.alice", "a2", "a2-bob", "sip:bob@example.com", "Bob", "SIP",
-            "2026-11-24T09:35:00.000Z", Some("2026-11-24T09:50:00.000Z"), Some("Call disconnected")),
+        leg(
+            "meet.alice",
+            "a1",
+            "a1-alice",
+            "sip:alice@example.com",
+            "Alice",
+            "WebRTC",
+            "2026-11-24T08:00:00.000Z",
+            Some("2026-11-24T08:45:00.000Z"),
+            Some("Call disconnected"),
+        ),
+        leg(
+            "meet.alice",
+            "a1",
+            "a1-bob",
+            "sip:bob@example.com",
+            "Bob",
+            "SIP",
+            "2026-11-24T08:05:00.000Z",
+            Some("2026-11-24T08:40:00.000Z"),
+            Some("Remote disconnect"),
+        ),
+        leg(
+            "meet.alice",
+            "a2",
+            "a2-alice",
+            "sip:alice@example.com",
+            "Alice",
+            "WebRTC",
+            "2026-11-24T09:30:00.000Z",
+            None,
+            None,
+        ),
+        leg(
+            "meet.alice",
+            "a2",
+            "a2-bob",
+            "sip:bob@example.com",
+            "Bob",
+            "SIP",
+            "2026-11-24T09:35:00.000Z",
+            Some("2026-11-24T09:50:00.000Z"),
+            Some("Call disconnected"),
+        ),
     ];
     legs[1].quality = Some(3);
     let carol = [
@@ -76,8 +112,17 @@ fn script() -> Vec<Leg> {
         ("c5", "2026-11-24T12:00:00.000Z", "2026-11-24T12:20:00.000Z"),
     ];
     for (session, joined, left) in carol {
-        legs.push(leg("meet.carol", session, &format!("{session}-carol"), "sip:carol@example.com",
-            "Carol", "H323", joined, Some(left), Some("Call disconnected")));
+        legs.push(leg(
+            "meet.carol",
+            session,
+            &format!("{session}-carol"),
+            "sip:carol@example.com",
+            "Carol",
+            "H323",
+            joined,
+            Some(left),
+            Some("Call disconnected"),
+        ));
     }
     legs
 }
@@ -105,11 +150,23 @@ fn events(legs: &[Leg]) -> Vec<(i64, String)> {
              DisplayName=\"{}\" Protocol=\"{}\" Direction=\"in\" Call-id=\"{}\" Conversation-id=\"{}\" \
              Participant-id=\"{}\" Remote-address=\"198.51.100.7\" Location=\"London\" Licenses=\"1\" \
              Signaling-node=\"10.1.1.127\" Media-node=\"10.1.1.127\" Vendor=\"TANDBERG/4136\" Role=\"guest\"",
-            leg.conference, session_id(leg), leg.alias, leg.name, leg.protocol, leg.call_id,
-            leg.call_id, leg.leg_id
+            leg.conference,
+            session_id(leg),
+            leg.alias,
+            leg.name,
+            leg.protocol,
+            leg.call_id,
+            leg.call_id,
+            leg.leg_id
         );
-        events.push((ms(leg.joined), pexip_line(leg.joined, "administrator.conference",
-            &format!("Message=\"Participant has joined.\" {common}"))));
+        events.push((
+            ms(leg.joined),
+            pexip_line(
+                leg.joined,
+                "administrator.conference",
+                &format!("Message=\"Participant has joined.\" {common}"),
+            ),
+        ));
         if let Some(left) = leg.left {
             let duration = (ms(left) - ms(leg.joined)) / 1000;
             events.push((ms(left), pexip_line(left, "administrator.conference", &format!(
@@ -151,9 +208,21 @@ fn subscription_event(events: &[(usize, i64, String)]) -> Value {
 }
 
 /// An API Gateway (REST, proxy) request event.
-fn gateway_event(method: &str, path: &str, params: &[(&str, &str)], headers: &[(&str, &str)], body: Option<&str>) -> Value {
-    let params: Map<String, Value> = params.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
-    let headers: Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+fn gateway_event(
+    method: &str,
+    path: &str,
+    params: &[(&str, &str)],
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Value {
+    let params: Map<String, Value> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let headers: Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
     json!({
         "resource": path, "path": path, "httpMethod": method,
         "headers": headers, "multiValueHeaders": {},
@@ -223,18 +292,31 @@ fn loaded() -> (Env, Vec<Leg>, PathBuf) {
         _moto: moto,
     };
     let printed = ok(&logwrangler(&env, &["local-resources"], None));
-    assert_eq!(ok(&logwrangler(&env, &["local-resources"], None)), printed, "idempotent");
-    let names: Vec<&str> = printed.lines().map(|l| l.split('=').next().unwrap()).collect();
-    assert_eq!(names, [
-        "LOGWRANGLER_TABLE",
-        "LOGWRANGLER_TOPIC_CRITICAL_ARN",
-        "LOGWRANGLER_TOPIC_ERROR_ARN",
-        "LOGWRANGLER_TOPIC_WARNING_ARN",
-        "LOGWRANGLER_TOPIC_INFO_ARN",
-        "LOGWRANGLER_TOPIC_DEBUG_ARN",
-        "LOGWRANGLER_APP_STREAM",
-    ]);
-    assert!(printed.contains("LOGWRANGLER_TABLE=logwrangler\n"), "{printed}");
+    assert_eq!(
+        ok(&logwrangler(&env, &["local-resources"], None)),
+        printed,
+        "idempotent"
+    );
+    let names: Vec<&str> = printed
+        .lines()
+        .map(|l| l.split('=').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "LOGWRANGLER_TABLE",
+            "LOGWRANGLER_TOPIC_CRITICAL_ARN",
+            "LOGWRANGLER_TOPIC_ERROR_ARN",
+            "LOGWRANGLER_TOPIC_WARNING_ARN",
+            "LOGWRANGLER_TOPIC_INFO_ARN",
+            "LOGWRANGLER_TOPIC_DEBUG_ARN",
+            "LOGWRANGLER_APP_STREAM",
+        ]
+    );
+    assert!(
+        printed.contains("LOGWRANGLER_TABLE=logwrangler\n"),
+        "{printed}"
+    );
     assert!(printed.contains("arn:aws:sns:us-east-1:"), "{printed}");
     for line in printed.lines() {
         let (k, v) = line.split_once('=').unwrap();
@@ -257,7 +339,12 @@ fn loaded() -> (Env, Vec<Leg>, PathBuf) {
     for (i, batch) in batches.iter().enumerate() {
         let file = dir.join(format!("batch-{i}.json"));
         std::fs::write(&file, subscription_event(batch).to_string()).unwrap();
-        let answer: Value = serde_json::from_str(&ok(&logwrangler(&env, &["alert", file.to_str().unwrap()], None))).unwrap();
+        let answer: Value = serde_json::from_str(&ok(&logwrangler(
+            &env,
+            &["alert", file.to_str().unwrap()],
+            None,
+        )))
+        .unwrap();
         assert_eq!(answer["events"], json!(batch.len()), "{answer}");
     }
     // App events through POST /logs, read from standard input.
@@ -269,9 +356,16 @@ fn loaded() -> (Env, Vec<Leg>, PathBuf) {
     ])
     .to_string();
     let file = dir.join("app.json");
-    let event = gateway_event("POST", "/logs", &[], &[("content-type", "application/json")], Some(&body));
+    let event = gateway_event(
+        "POST",
+        "/logs",
+        &[],
+        &[("content-type", "application/json")],
+        Some(&body),
+    );
     std::fs::write(&file, event.to_string()).unwrap();
-    let answer: Value = serde_json::from_str(&ok(&logwrangler(&env, &["alert", "-"], Some(&file)))).unwrap();
+    let answer: Value =
+        serde_json::from_str(&ok(&logwrangler(&env, &["alert", "-"], Some(&file)))).unwrap();
     assert_eq!(answer["statusCode"], json!(202), "{answer}");
     (env, legs, dir)
 }
@@ -288,9 +382,19 @@ fn check_leg(item: &Map<String, Value>, leg: &Leg) {
     assert_eq!(item["joined"], json!(leg.joined));
     assert_eq!(item["joined_ms"], json!(ms(leg.joined)));
     assert_eq!(item.get("left"), leg.left.map(|l| json!(l)).as_ref());
-    assert_eq!(item.get("disconnect_reason"), leg.reason.map(|r| json!(r)).as_ref());
-    assert_eq!(item.get("worst_quality").and_then(Value::as_i64), leg.quality, "{item:?}");
-    assert!(!item.contains_key("pk") && !item.contains_key("gsi1pk"), "storage keys stay out: {item:?}");
+    assert_eq!(
+        item.get("disconnect_reason"),
+        leg.reason.map(|r| json!(r)).as_ref()
+    );
+    assert_eq!(
+        item.get("worst_quality").and_then(Value::as_i64),
+        leg.quality,
+        "{item:?}"
+    );
+    assert!(
+        !item.contains_key("pk") && !item.contains_key("gsi1pk"),
+        "storage keys stay out: {item:?}"
+    );
 }
 
 fn check_session(item: &Map<String, Value>, id: &str, legs: &[Leg]) {
@@ -298,11 +402,17 @@ fn check_session(item: &Map<String, Value>, id: &str, legs: &[Leg]) {
     assert_eq!(item["kind"], json!("session"), "{item:?}");
     assert_eq!(item["session_id"], json!(id));
     assert_eq!(item["conference"], json!(mine[0].conference));
-    assert_eq!(item["start"], json!(mine.iter().map(|l| l.joined).min().unwrap()));
+    assert_eq!(
+        item["start"],
+        json!(mine.iter().map(|l| l.joined).min().unwrap())
+    );
     let active = mine.iter().any(|l| l.left.is_none());
     assert_eq!(item["active"], json!(active));
     if !active {
-        assert_eq!(item["end"], json!(mine.iter().filter_map(|l| l.left).max().unwrap()));
+        assert_eq!(
+            item["end"],
+            json!(mine.iter().filter_map(|l| l.left).max().unwrap())
+        );
     }
     assert_eq!(item["participants_total"], json!(mine.len()));
     assert_eq!(item["legs"], json!(mine.len()));
@@ -310,7 +420,11 @@ fn check_session(item: &Map<String, Value>, id: &str, legs: &[Leg]) {
     for leg in &mine {
         *protocols.entry(leg.protocol).or_insert(0) += 1;
     }
-    assert_eq!(item["protocols"], json!(protocols), "a map is a JSON object, not text");
+    assert_eq!(
+        item["protocols"],
+        json!(protocols),
+        "a map is a JSON object, not text"
+    );
 }
 
 fn leg<'a>(legs: &'a [Leg], id: &str) -> &'a Leg {
@@ -334,18 +448,45 @@ fn every_lookup_command_and_route_answers_the_ground_truth() {
     check_session(&sessions[1], "meet.alice-a1", &legs);
     assert_eq!(sessions[0]["max_concurrent"], json!(2));
     let carol = lookup(&["conference", "meet.carol"]);
-    let ids: Vec<&str> = carol.iter().map(|s| s["session_id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["meet.carol-c5", "meet.carol-c4", "meet.carol-c3", "meet.carol-c2", "meet.carol-c1"]);
+    let ids: Vec<&str> = carol
+        .iter()
+        .map(|s| s["session_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "meet.carol-c5",
+            "meet.carol-c4",
+            "meet.carol-c3",
+            "meet.carol-c2",
+            "meet.carol-c1"
+        ]
+    );
     let limited = lookup(&["conference", "meet.carol", "--limit", "2"]);
     assert_eq!(limited, carol[..2]);
-    let window = lookup(&["conference", "meet.carol", "--since", "2026-11-24T10:30:00Z", "--until", "2026-11-24T11:00:00Z"]);
-    let ids: Vec<&str> = window.iter().map(|s| s["session_id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["meet.carol-c3", "meet.carol-c2"], "both ends inclusive");
+    let window = lookup(&[
+        "conference",
+        "meet.carol",
+        "--since",
+        "2026-11-24T10:30:00Z",
+        "--until",
+        "2026-11-24T11:00:00Z",
+    ]);
+    let ids: Vec<&str> = window
+        .iter()
+        .map(|s| s["session_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["meet.carol-c3", "meet.carol-c2"],
+        "both ends inclusive"
+    );
 
     // 2. session: its summary and every leg.
     let items = lookup(&["session", "meet.alice-a1"]);
     assert_eq!(items.len(), 3);
-    let (summary, leg_items): (Vec<_>, Vec<_>) = items.iter().partition(|i| i["kind"] == json!("session"));
+    let (summary, leg_items): (Vec<_>, Vec<_>) =
+        items.iter().partition(|i| i["kind"] == json!("session"));
     check_session(summary[0], "meet.alice-a1", &legs);
     assert_eq!(summary[0]["max_concurrent"], json!(2));
     assert_eq!(leg_items.len(), 2);
@@ -357,7 +498,11 @@ fn every_lookup_command_and_route_answers_the_ground_truth() {
     let call = lookup(&["call", "call-a1-bob"]);
     assert_eq!(call.len(), 1);
     check_leg(&call[0], leg(&legs, "leg-a1-bob"));
-    assert_eq!(call[0]["worst_quality_name"], json!("bad"), "quality seen before the leg is kept");
+    assert_eq!(
+        call[0]["worst_quality_name"],
+        json!("bad"),
+        "quality seen before the leg is kept"
+    );
 
     // 4. participant: recent calls newest first.
     let bob = lookup(&["participant", "sip:bob@example.com"]);
@@ -380,32 +525,67 @@ fn every_lookup_command_and_route_answers_the_ground_truth() {
     assert_eq!(app[1]["kind"], json!("app_event"));
 
     // The readable table, and nothing found.
-    let table = ok(&logwrangler(&env, &["lookup", "conference", "meet.alice"], None));
+    let table = ok(&logwrangler(
+        &env,
+        &["lookup", "conference", "meet.alice"],
+        None,
+    ));
     let lines: Vec<&str> = table.lines().collect();
-    assert!(lines[0].starts_with("start") && lines[0].contains("participants_total"), "{table}");
+    assert!(
+        lines[0].starts_with("start") && lines[0].contains("participants_total"),
+        "{table}"
+    );
     assert_eq!(lines.len(), 3, "{table}");
-    assert!(lines[1].starts_with("2026-11-24T09:30:00.000Z") && lines[1].contains("SIP=1,WebRTC=1"), "{table}");
+    assert!(
+        lines[1].starts_with("2026-11-24T09:30:00.000Z") && lines[1].contains("SIP=1,WebRTC=1"),
+        "{table}"
+    );
     let none = logwrangler(&env, &["lookup", "conference", "meet.nobody"], None);
     assert_eq!(none.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&none.stderr).contains("nothing found"));
-    let bad = logwrangler(&env, &["lookup", "conference", "meet.alice", "--since", "yesterday"], None);
+    let bad = logwrangler(
+        &env,
+        &["lookup", "conference", "meet.alice", "--since", "yesterday"],
+        None,
+    );
     assert_eq!(bad.status.code(), Some(2));
 
     // The picture of a session.
     let page = dir.join("a1.html");
-    ok(&logwrangler(&env, &["lookup", "session", "meet.alice-a1", "--html", page.to_str().unwrap()], None));
+    ok(&logwrangler(
+        &env,
+        &[
+            "lookup",
+            "session",
+            "meet.alice-a1",
+            "--html",
+            page.to_str().unwrap(),
+        ],
+        None,
+    ));
     let html = std::fs::read_to_string(&page).unwrap();
     assert_eq!(html.matches("<rect class=\"leg\"").count(), 2);
     assert!(!html.contains("<script") && !html.contains("https://"));
 
     // The read API: the same items, one Query a page.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let endpoint = env.vars.iter().find(|(k, _)| k == "AWS_ENDPOINT_URL").unwrap().1.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let endpoint = env
+        .vars
+        .iter()
+        .find(|(k, _)| k == "AWS_ENDPOINT_URL")
+        .unwrap()
+        .1
+        .clone();
     let client = runtime.block_on(async {
         let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .endpoint_url(endpoint)
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "moto"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "moto",
+            ))
             .load()
             .await;
         aws_sdk_dynamodb::Client::new(&aws)
@@ -415,27 +595,60 @@ fn every_lookup_command_and_route_answers_the_ground_truth() {
         let headers: Vec<(&str, &str)> = accept.map(|a| ("accept", a)).into_iter().collect();
         let event = gateway_event("GET", path, params, &headers, None);
         let answer = runtime
-            .block_on(lookup_lambda::handle_event(query_on, None, None, event, ms("2026-11-24T13:00:00Z")))
+            .block_on(lookup_lambda::handle_event(
+                query_on,
+                None,
+                None,
+                event,
+                ms("2026-11-24T13:00:00Z"),
+            ))
             .unwrap();
         let body = answer["body"].as_str().unwrap_or_default().to_string();
-        let content_type = answer["headers"]["content-type"].as_str().unwrap_or_default().to_string();
+        let content_type = answer["headers"]["content-type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let json = serde_json::from_str(&body).unwrap_or(Value::Null);
-        (answer["statusCode"].as_i64().unwrap(), content_type, if json.is_null() { Value::String(body) } else { json })
+        (
+            answer["statusCode"].as_i64().unwrap(),
+            content_type,
+            if json.is_null() {
+                Value::String(body)
+            } else {
+                json
+            },
+        )
     };
     let items = |v: &Value| -> Vec<Map<String, Value>> {
-        v["items"].as_array().unwrap().iter().map(|i| i.as_object().unwrap().clone()).collect()
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_object().unwrap().clone())
+            .collect()
     };
     for (path, cli) in [
         ("/conferences/meet.alice/sessions", sessions.clone()),
-        ("/sessions/meet.alice-a1", lookup(&["session", "meet.alice-a1"])),
+        (
+            "/sessions/meet.alice-a1",
+            lookup(&["session", "meet.alice-a1"]),
+        ),
         ("/calls/call-a1-bob", call.clone()),
         ("/participants/sip%3Abob%40example.com/calls", bob.clone()),
         ("/conferences/active", active.clone()),
         ("/apps/billing/events", app.clone()),
     ] {
         let (status, content_type, body) = get(path, &[], None);
-        assert_eq!((status, content_type.as_str()), (200, "application/json"), "{path}: {body}");
-        assert_eq!(items(&body), cli, "{path}: the API and the CLI answer the same items");
+        assert_eq!(
+            (status, content_type.as_str()),
+            (200, "application/json"),
+            "{path}: {body}"
+        );
+        assert_eq!(
+            items(&body),
+            cli,
+            "{path}: the API and the CLI answer the same items"
+        );
         assert_eq!(body["next"], Value::Null);
     }
     // Pagination: five sessions in pages of two.
@@ -457,7 +670,11 @@ fn every_lookup_command_and_route_answers_the_ground_truth() {
     }
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
     assert_eq!(pages.concat(), carol);
-    let (_, _, windowed) = get("/conferences/meet.carol/sessions", &[("since", "2026-11-24T11:30:00Z")], None);
+    let (_, _, windowed) = get(
+        "/conferences/meet.carol/sessions",
+        &[("since", "2026-11-24T11:30:00Z")],
+        None,
+    );
     assert_eq!(items(&windowed), carol[..2]);
     // 404s and 400s.
     assert_eq!(get("/conferences/meet.nobody/sessions", &[], None).0, 404);
@@ -478,11 +695,31 @@ fn every_lookup_command_and_route_answers_the_ground_truth() {
         let (_, _, body) = get("/conferences/meet.carol/sessions", &[("limit", "1")], None);
         body["next"].as_str().unwrap().to_string()
     };
-    assert_eq!(get("/conferences/meet.alice/sessions", &[("cursor", &other_cursor)], None).0, 400, "a cursor of another lookup");
+    assert_eq!(
+        get(
+            "/conferences/meet.alice/sessions",
+            &[("cursor", &other_cursor)],
+            None
+        )
+        .0,
+        400,
+        "a cursor of another lookup"
+    );
     // The picture over the API.
-    let (status, content_type, page) = get("/sessions/meet.alice-a1", &[], Some("text/html,application/xhtml+xml"));
-    assert_eq!((status, content_type.as_str()), (200, "text/html; charset=utf-8"));
-    assert_eq!(page.as_str().unwrap(), html, "the CLI and the API draw the same page");
+    let (status, content_type, page) = get(
+        "/sessions/meet.alice-a1",
+        &[],
+        Some("text/html,application/xhtml+xml"),
+    );
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/html; charset=utf-8")
+    );
+    assert_eq!(
+        page.as_str().unwrap(),
+        html,
+        "the CLI and the API draw the same page"
+    );
 }
 
 #[test]
@@ -499,23 +736,40 @@ fn participant_aliases_are_tokenised_with_the_deployment_key() {
         ],
         _moto: moto,
     };
-    for line in ok(&logwrangler(&env, &["local-resources", "--prefix", "pseudo"], None)).lines() {
+    for line in ok(&logwrangler(
+        &env,
+        &["local-resources", "--prefix", "pseudo"],
+        None,
+    ))
+    .lines()
+    {
         let (k, v) = line.split_once('=').unwrap();
         env.vars.push((k.into(), v.into()));
     }
     let legs: Vec<Leg> = script().into_iter().take(2).collect();
-    let numbered: Vec<(usize, i64, String)> =
-        events(&legs).into_iter().enumerate().map(|(i, (t, m))| (i, t, m)).collect();
+    let numbered: Vec<(usize, i64, String)> = events(&legs)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (t, m))| (i, t, m))
+        .collect();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lookup-pseudo");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("batch.json");
     std::fs::write(&file, subscription_event(&numbered).to_string()).unwrap();
     ok(&logwrangler(&env, &["alert", file.to_str().unwrap()], None));
-    let found = ndjson(&ok(&logwrangler(&env, &["lookup", "participant", "sip:bob@example.com", "--json"], None)));
+    let found = ndjson(&ok(&logwrangler(
+        &env,
+        &["lookup", "participant", "sip:bob@example.com", "--json"],
+        None,
+    )));
     assert_eq!(found.len(), 1);
     assert_eq!(found[0]["leg_id"], json!("leg-a1-bob"));
     let alias = found[0]["alias"].as_str().unwrap();
     assert_ne!(alias, "sip:bob@example.com", "the table holds the token");
-    let token = ok(&logwrangler(&env, &["pseudonymise", "--kind", "alias", "sip:bob@example.com"], None));
+    let token = ok(&logwrangler(
+        &env,
+        &["pseudonymise", "--kind", "alias", "sip:bob@example.com"],
+        None,
+    ));
     assert_eq!(alias, token.trim());
 }

@@ -73,8 +73,9 @@ pub async fn handle_event<Q: Query>(
     let mut response = ApiGatewayProxyResponse::default();
     response.status_code = i64::from(answer.status);
     response.body = Some(Body::Text(answer.body));
-    response
-        .headers
-        .insert("content-type", answer.content_type.parse().expect("static header"));
+    response.headers.insert(
+        "content-type",
+        answer.content_type.parse().expect("static header"),
+    );
     Ok(serde_json::to_value(response)?)
 }

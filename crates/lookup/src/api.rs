@@ -112,14 +112,23 @@ pub async fn handle(
         return Response::error(404, format!("no such route: {}", request.path));
     };
     if request.method != "GET" {
-        return Response::error(405, format!("{} {} is not allowed: use GET", request.method, request.path));
+        return Response::error(
+            405,
+            format!(
+                "{} {} is not allowed: use GET",
+                request.method, request.path
+            ),
+        );
     }
     if let Some(name) = request
         .params
         .keys()
         .find(|k| !["since", "until", "limit", "cursor"].contains(&k.as_str()))
     {
-        return Response::error(400, format!("unknown parameter {name:?}: use since, until, limit or cursor"));
+        return Response::error(
+            400,
+            format!("unknown parameter {name:?}: use since, until, limit or cursor"),
+        );
     }
     let param = |name: &str| request.params.get(name).map(String::as_str);
     let window = match Window::parse(param("since"), param("until"), now_ms) {
@@ -130,7 +139,12 @@ pub async fn handle(
         None => DEFAULT_LIMIT,
         Some(text) => match text.trim().parse() {
             Ok(n) => n,
-            Err(_) => return Response::error(400, format!("limit {text:?} is not a number: give 1 to 1000")),
+            Err(_) => {
+                return Response::error(
+                    400,
+                    format!("limit {text:?} is not a number: give 1 to 1000"),
+                );
+            }
         },
     };
     if matches!(lookup, Lookup::Session(_)) && wants_html(request.accept) {
@@ -145,7 +159,9 @@ pub async fn handle(
         };
     }
     match fetch(client, &lookup, &window, limit, param("cursor")).await {
-        Ok(answer) if answer.items.is_empty() && answer.next.is_none() && param("cursor").is_none() => {
+        Ok(answer)
+            if answer.items.is_empty() && answer.next.is_none() && param("cursor").is_none() =>
+        {
             Response::error(404, "nothing found")
         }
         Ok(answer) => Response::json(
@@ -174,13 +190,19 @@ mod tests {
             route("/conferences/meet%2Ealice/sessions", None),
             Some(Lookup::Conference("meet.alice".into()))
         );
-        assert_eq!(route("/sessions/s-1", None), Some(Lookup::Session("s-1".into())));
+        assert_eq!(
+            route("/sessions/s-1", None),
+            Some(Lookup::Session("s-1".into()))
+        );
         assert_eq!(route("/calls/c", None), Some(Lookup::Call("c".into())));
         assert_eq!(
             route("/participants/sip%3Abob%40x/calls", None),
             Some(Lookup::Participant("sip:bob@x".into()))
         );
-        assert_eq!(route("/apps/billing/events", None), Some(Lookup::App("billing".into())));
+        assert_eq!(
+            route("/apps/billing/events", None),
+            Some(Lookup::App("billing".into()))
+        );
         assert_eq!(route("/logs", None), None);
         assert_eq!(route("/sessions/", None), None);
         assert!(wants_html(Some("text/html,application/xhtml+xml;q=0.9")));

@@ -38,10 +38,13 @@ fn s(text: &str) -> AttributeValue {
 }
 
 impl Query for DynamoQuery {
-    async fn query(&self, plan: &Plan, limit: i32, start: Option<Key>) -> Result<Page, LookupError> {
-        let mut names = HashMap::from([
-            ("#pk".to_string(), plan.partition_attribute.to_string()),
-        ]);
+    async fn query(
+        &self,
+        plan: &Plan,
+        limit: i32,
+        start: Option<Key>,
+    ) -> Result<Page, LookupError> {
+        let mut names = HashMap::from([("#pk".to_string(), plan.partition_attribute.to_string())]);
         let mut values = HashMap::from([(":pk".to_string(), s(&plan.partition_value))]);
         let mut condition = "#pk = :pk".to_string();
         match &plan.sort {
@@ -83,7 +86,11 @@ impl Query for DynamoQuery {
                 values.insert(":tto".into(), s(to));
             }
         }
-        let start = start.map(|key| key.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect());
+        let start = start.map(|key| {
+            key.into_iter()
+                .map(|(k, v)| (k, AttributeValue::S(v)))
+                .collect()
+        });
         let out = self
             .client
             .query()

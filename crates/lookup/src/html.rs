@@ -66,9 +66,7 @@ struct Bar<'a> {
 /// The page of a session from the items of its lookup (its `session` item
 /// and its `leg` items, in any order).
 pub fn session_page(items: &[Map<String, Value>]) -> String {
-    let session = items
-        .iter()
-        .find(|i| text(i, "kind") == Some("session"));
+    let session = items.iter().find(|i| text(i, "kind") == Some("session"));
     let legs: Vec<&Map<String, Value>> = items
         .iter()
         .filter(|i| text(i, "kind") == Some("leg"))
@@ -103,7 +101,12 @@ pub fn session_page(items: &[Map<String, Value>]) -> String {
             }
         })
         .collect();
-    bars.sort_by_key(|b| (b.start, text(b.leg, "leg_id").unwrap_or_default().to_string()));
+    bars.sort_by_key(|b| {
+        (
+            b.start,
+            text(b.leg, "leg_id").unwrap_or_default().to_string(),
+        )
+    });
     // One row per participant: legs of one conversation share it, in order of first join.
     let mut rows: Vec<String> = Vec::new();
     let mut row_of: BTreeMap<String, usize> = BTreeMap::new();
@@ -249,7 +252,11 @@ width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}}</style></head
         let (quality_name, colour) = QUALITY_COLOURS[bar.quality];
         let protocol = text(leg, "protocol").unwrap_or("?");
         let alias = text(leg, "alias").unwrap_or("?");
-        let reason = text(leg, "disconnect_reason").unwrap_or(if bar.open { "still connected" } else { "-" });
+        let reason = text(leg, "disconnect_reason").unwrap_or(if bar.open {
+            "still connected"
+        } else {
+            "-"
+        });
         let duration = match leg.get("duration_s") {
             Some(Value::String(d)) => format!("{d} s"),
             Some(Value::Number(d)) => format!("{d} s"),
@@ -261,7 +268,11 @@ width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}}</style></head
         let hover = format!(
             "{alias} · {protocol} · {} to {} · {duration} · {reason} · quality {quality_name}",
             iso_string(bar.start),
-            if bar.open { "now".to_string() } else { iso_string(bar.end) }
+            if bar.open {
+                "now".to_string()
+            } else {
+                iso_string(bar.end)
+            }
         );
         let _ = write!(
             out,
@@ -283,7 +294,11 @@ x=\"{x0:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"3\" fill=\"{colour}\
             } else {
                 (x0 + 4.0, " style=\"fill:#fff\"")
             };
-            let _ = write!(out, "<text x=\"{tx:.1}\" y=\"{text_y}\"{style}>{}</text>", escape(&label));
+            let _ = write!(
+                out,
+                "<text x=\"{tx:.1}\" y=\"{text_y}\"{style}>{}</text>",
+                escape(&label)
+            );
         }
         let _ = writeln!(out, "</g>");
     }
@@ -313,15 +328,24 @@ mod tests {
     #[test]
     fn one_bar_per_leg_on_an_axis_covering_the_session() {
         let items = vec![
-            obj(json!({"kind": "session", "conference": "meet.<alice>", "session_id": "s1", "start_ms": 1_000_000, "end_ms": 4_600_000})),
-            obj(json!({"kind": "leg", "leg_id": "a", "alias": "sip:a@x", "protocol": "SIP", "joined_ms": 1_000_000, "left_ms": 2_000_000, "worst_quality": 3})),
-            obj(json!({"kind": "leg", "leg_id": "b", "alias": "b", "protocol": "WebRTC", "joined_ms": 1_500_000})),
+            obj(
+                json!({"kind": "session", "conference": "meet.<alice>", "session_id": "s1", "start_ms": 1_000_000, "end_ms": 4_600_000}),
+            ),
+            obj(
+                json!({"kind": "leg", "leg_id": "a", "alias": "sip:a@x", "protocol": "SIP", "joined_ms": 1_000_000, "left_ms": 2_000_000, "worst_quality": 3}),
+            ),
+            obj(
+                json!({"kind": "leg", "leg_id": "b", "alias": "b", "protocol": "WebRTC", "joined_ms": 1_500_000}),
+            ),
         ];
         let page = session_page(&items);
         assert_eq!(page.matches("<rect class=\"leg\"").count(), 2);
         assert!(page.contains("data-start-ms=\"1000000\" data-end-ms=\"4600000\""));
         assert!(page.contains("meet.&lt;alice&gt;"));
         assert!(page.contains("fill=\"#e8710a\""), "bad quality is orange");
-        assert!(!page.contains("<script") && !page.contains("http://") || page.contains("http://www.w3.org/2000/svg"));
+        assert!(
+            !page.contains("<script") && !page.contains("http://")
+                || page.contains("http://www.w3.org/2000/svg")
+        );
     }
 }

@@ -27,7 +27,11 @@ pub const STORAGE_ATTRIBUTES: [&str; 7] = [
 
 /// What an item is, from its key: `session`, `leg`, `app_event` or `other`.
 pub fn kind(item: &Item) -> &'static str {
-    let key = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str);
+    let key = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_s().ok())
+            .map(String::as_str)
+    };
     match (key("pk"), key("sk")) {
         (Some(pk), Some("META")) if pk.starts_with("SESSION#") => "session",
         (Some(pk), Some(sk)) if pk.starts_with("SESSION#") && sk.starts_with("LEG#") => "leg",
@@ -86,7 +90,10 @@ mod tests {
             ("pk", AttributeValue::S("SESSION#1".into())),
             ("sk", AttributeValue::S("META".into())),
             ("gsi1pk", AttributeValue::S("CONF#c".into())),
-            ("protocols", AttributeValue::S(r#"{"SIP":2,"WebRTC":1}"#.into())),
+            (
+                "protocols",
+                AttributeValue::S(r#"{"SIP":2,"WebRTC":1}"#.into()),
+            ),
             ("legs", AttributeValue::N("3".into())),
             ("expires_at", AttributeValue::N("1".into())),
         ]

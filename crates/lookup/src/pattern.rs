@@ -137,10 +137,12 @@ pub fn plan(lookup: &Lookup, window: &Window) -> Result<Plan, LookupError> {
     // Sort keys are ISO times (possibly followed by `#id`): `~` sorts after every suffix.
     let from = window.since.map(iso_string);
     let to = window.until.map(|t| format!("{}~", iso_string(t)));
-    let range = || (!window.is_open()).then(|| SortKey::Range {
-        from: from.clone(),
-        to: to.clone(),
-    });
+    let range = || {
+        (!window.is_open()).then(|| SortKey::Range {
+            from: from.clone(),
+            to: to.clone(),
+        })
+    };
     let on = |index: &'static str, partition_value: String, forward: bool| Plan {
         index: Some(index),
         partition_attribute: if index == "gsi1" { "gsi1pk" } else { "gsi2pk" },

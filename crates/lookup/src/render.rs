@@ -141,7 +141,11 @@ mod tests {
     fn aligns_columns_and_says_when_nothing_is_found() {
         let lookup = Lookup::App("billing".into());
         assert_eq!(table(&lookup, &[]), "nothing found\n");
-        let Value::Object(a) = json!({"timestamp": "t1", "severity": "error", "event_id": "e-1", "message": "boom"}) else { unreachable!() };
+        let Value::Object(a) =
+            json!({"timestamp": "t1", "severity": "error", "event_id": "e-1", "message": "boom"})
+        else {
+            unreachable!()
+        };
         let text = table(&lookup, &[a]);
         assert_eq!(
             text,

@@ -79,14 +79,21 @@ pub async fn create_table(client: &Client, name: &str) -> Result<bool, LookupErr
                 .index_name(&gsi.index_name)
                 .key_schema(key(&gsi.partition_key, KeyType::Hash))
                 .key_schema(key(&gsi.sort_key, KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .expect("name, keys and projection are set"),
         );
     }
     match request.send().await {
         Ok(_) => {}
-        Err(e) if e.as_service_error().and_then(ProvideErrorMetadata::code) == Some("ResourceInUseException") => {
+        Err(e)
+            if e.as_service_error().and_then(ProvideErrorMetadata::code)
+                == Some("ResourceInUseException") =>
+        {
             return Ok(false);
         }
         Err(e) => {
@@ -124,12 +131,24 @@ mod tests {
     #[test]
     fn the_definition_names_the_store_layout() {
         let def = TableDefinition::embedded();
-        assert_eq!((def.partition_key.as_str(), def.sort_key.as_str()), ("pk", "sk"));
+        assert_eq!(
+            (def.partition_key.as_str(), def.sort_key.as_str()),
+            ("pk", "sk")
+        );
         let names: Vec<_> = def
             .global_secondary_indexes
             .iter()
-            .map(|g| (g.index_name.as_str(), g.partition_key.as_str(), g.sort_key.as_str()))
+            .map(|g| {
+                (
+                    g.index_name.as_str(),
+                    g.partition_key.as_str(),
+                    g.sort_key.as_str(),
+                )
+            })
             .collect();
-        assert_eq!(names, [("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk")]);
+        assert_eq!(
+            names,
+            [("gsi1", "gsi1pk", "gsi1sk"), ("gsi2", "gsi2pk", "gsi2sk")]
+        );
     }
 }

@@ -47,7 +47,9 @@ fn generated_session(people: usize) -> Vec<Map<String, Value>> {
     let start = 1_795_939_200_000i64; // 2026-11-29T08:00:00Z
     let mut seed = 42u64;
     let mut next = |n: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) % n
     };
     let protocols = ["WebRTC", "SIP", "H323", "MSSIP", "RTMP"];
@@ -117,7 +119,13 @@ fn headless_chromium_renders_one_bar_per_leg_on_the_session_axis() {
     let page = dir.join("session.html");
     std::fs::write(&page, session_page(&items)).unwrap();
     let url = format!("file://{}", page.display());
-    let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,900"];
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--window-size=1280,900",
+    ];
 
     let png = dir.join("session.png");
     let shot = Command::new(&browser)
@@ -126,10 +134,18 @@ fn headless_chromium_renders_one_bar_per_leg_on_the_session_axis() {
         .arg(&url)
         .output()
         .expect("chromium runs");
-    assert!(shot.status.success(), "{}", String::from_utf8_lossy(&shot.stderr));
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
     let bytes = std::fs::read(&png).expect("chromium wrote the screenshot");
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-    assert!(bytes.len() > 10_000, "a drawn page, not a blank one: {} bytes", bytes.len());
+    assert!(
+        bytes.len() > 10_000,
+        "a drawn page, not a blank one: {} bytes",
+        bytes.len()
+    );
 
     // The DOM as the browser parsed it (no scripts: the page is its markup).
     let dump = Command::new(&browser)
@@ -138,17 +154,35 @@ fn headless_chromium_renders_one_bar_per_leg_on_the_session_axis() {
         .arg(&url)
         .output()
         .expect("chromium runs");
-    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
     let dom = String::from_utf8(dump.stdout).unwrap();
     let bars = tags(&dom, "<rect class=\"leg\"");
     assert_eq!(bars.len(), legs.len(), "one bar per leg");
     let axis = tags(&dom, "<g id=\"axis\"");
     assert_eq!(axis.len(), 1);
-    let axis_start: i64 = attribute(axis[0], "data-start-ms").unwrap().parse().unwrap();
+    let axis_start: i64 = attribute(axis[0], "data-start-ms")
+        .unwrap()
+        .parse()
+        .unwrap();
     let axis_end: i64 = attribute(axis[0], "data-end-ms").unwrap().parse().unwrap();
-    let first_join = legs.iter().map(|l| l["joined_ms"].as_i64().unwrap()).min().unwrap();
-    let last_leave = legs.iter().filter_map(|l| l.get("left_ms")?.as_i64()).max().unwrap();
-    assert!(axis_start <= first_join && axis_end >= last_leave, "the axis covers the session");
+    let first_join = legs
+        .iter()
+        .map(|l| l["joined_ms"].as_i64().unwrap())
+        .min()
+        .unwrap();
+    let last_leave = legs
+        .iter()
+        .filter_map(|l| l.get("left_ms")?.as_i64())
+        .max()
+        .unwrap();
+    assert!(
+        axis_start <= first_join && axis_end >= last_leave,
+        "the axis covers the session"
+    );
     let x_of = |t: i64| 260.0 + (t - axis_start) as f64 / (axis_end - axis_start) as f64 * 730.0;
     for leg in &legs {
         let id = leg["leg_id"].as_str().unwrap();

@@ -361,7 +361,9 @@ fn lookup_command(
             .and_then(|s| s["session_id"].as_str())
             .map(str::to_string);
         let items = match latest {
-            Some(id) => Some(fetch_all(&client, &Lookup::Session(id), &Window::default(), None).await?),
+            Some(id) => {
+                Some(fetch_all(&client, &Lookup::Session(id), &Window::default(), None).await?)
+            }
             None => None,
         };
         Ok::<_, logwrangler_lookup::LookupError>((sessions, items))
