@@ -16,7 +16,9 @@ use crate::store::Store;
 /// `None` for a control message or a refused content type.
 #[derive(Debug, Clone)]
 pub struct Handled {
+    /// What the Lambda returns (a report, a proxy response, or null).
     pub answer: Value,
+    /// What the invocation did, for the metrics the binary emits.
     pub report: Option<Report>,
 }
 

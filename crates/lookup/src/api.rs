@@ -33,8 +33,11 @@ pub const DEFAULT_LIMIT: i32 = 50;
 /// An HTTP answer of the read API.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
+    /// HTTP status.
     pub status: u16,
+    /// `application/json`, or `text/html; charset=utf-8` for the picture.
     pub content_type: &'static str,
+    /// The body.
     pub body: String,
 }
 
@@ -55,9 +58,11 @@ impl Response {
 /// A GET request as API Gateway hands it over.
 #[derive(Debug, Clone, Default)]
 pub struct Request<'a> {
+    /// HTTP method (only `GET` is served).
     pub method: &'a str,
     /// The resource path, e.g. `/conferences/meet.alice/sessions` (segments percent-encoded or not).
     pub path: &'a str,
+    /// Query string parameters.
     pub params: BTreeMap<String, String>,
     /// The `Accept` header.
     pub accept: Option<&'a str>,

@@ -36,7 +36,9 @@ pub enum Lookup {
 /// A time range, both ends inclusive, either open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Window {
+    /// From this instant (epoch ms).
     pub since: Option<Millis>,
+    /// Up to this instant (epoch ms), inclusive.
     pub until: Option<Millis>,
 }
 
@@ -112,8 +114,11 @@ pub enum SortKey {
 /// the sort key is not a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeFilter {
+    /// The ISO time attribute compared (`start` of a session).
     pub attribute: &'static str,
+    /// Lower bound, inclusive.
     pub from: Option<String>,
+    /// Upper bound, inclusive.
     pub to: Option<String>,
 }
 
@@ -122,10 +127,15 @@ pub struct TimeFilter {
 pub struct Plan {
     /// `None` for the table itself.
     pub index: Option<&'static str>,
+    /// The partition key attribute of the table or index queried.
     pub partition_attribute: &'static str,
+    /// The partition queried (`CONF#meet.alice`).
     pub partition_value: String,
+    /// The sort key attribute of the table or index queried.
     pub sort_attribute: &'static str,
+    /// The sort key condition, if any.
     pub sort: Option<SortKey>,
+    /// A condition on a non-key time attribute, if any.
     pub filter: Option<TimeFilter>,
     /// Ascending sort key order (`ScanIndexForward`).
     pub forward: bool,

@@ -21,6 +21,7 @@ pub type Key = BTreeMap<String, String>;
 /// One page of a Query.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
+    /// The items of the page, as the SDK returns them.
     pub items: Vec<Item>,
     /// Where the next page starts (`LastEvaluatedKey`); `None` on the last page.
     pub last_key: Option<Key>,
@@ -44,6 +45,7 @@ pub const MAX_LIMIT: i32 = 1000;
 /// An answer: the items in the one JSON shape and the cursor of the rest.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answer {
+    /// The items, in the one JSON shape ([`item::to_json`]).
     pub items: Vec<Map<String, Value>>,
     /// Opaque; pass it back to get the next page. `None` when there is no more.
     pub next: Option<String>,

@@ -20,9 +20,13 @@ pub const TABLE_JSON: &str = include_str!("../../../infra-cdk/config/table.json"
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct TableDefinition {
+    /// The table's partition key (`pk`).
     pub partition_key: String,
+    /// The table's sort key (`sk`).
     pub sort_key: String,
+    /// The TTL attribute (`expires_at`, epoch seconds).
     pub time_to_live_attribute: String,
+    /// The indexes (`gsi1`, `gsi2`).
     pub global_secondary_indexes: Vec<IndexDefinition>,
 }
 
@@ -30,8 +34,11 @@ pub struct TableDefinition {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct IndexDefinition {
+    /// Index name.
     pub index_name: String,
+    /// Its partition key.
     pub partition_key: String,
+    /// Its sort key.
     pub sort_key: String,
 }
 
