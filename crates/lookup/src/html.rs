@@ -135,11 +135,22 @@ pub fn session_page(items: &[Map<String, Value>]) -> String {
     let rows_top = AXIS_Y + 20;
     let height = rows_top + ROW_H * rows.len().max(1) as i64 + 60;
 
-    // Concurrent participants: +1 at each join, -1 at each leave (backplanes are not people).
-    let mut steps: Vec<(Millis, i64)> = bars
-        .iter()
-        .filter(|b| !text(b.leg, "protocol").is_some_and(|p| p.eq_ignore_ascii_case("BACKPLANE")))
-        .flat_map(|b| [(b.start, 1), (b.end, -1)])
+    // Concurrent participants: one interval per person (the legs of a conversation are one
+    // person, as in the session summary), +1 at its start, -1 at its end; backplanes are not people.
+    let mut people: BTreeMap<&str, (Millis, Millis)> = BTreeMap::new();
+    for b in &bars {
+        if text(b.leg, "protocol").is_some_and(|p| p.eq_ignore_ascii_case("BACKPLANE")) {
+            continue;
+        }
+        let person = text(b.leg, "conversation_id")
+            .or_else(|| text(b.leg, "leg_id"))
+            .unwrap_or_default();
+        let span = people.entry(person).or_insert((b.start, b.end));
+        *span = (span.0.min(b.start), span.1.max(b.end));
+    }
+    let mut steps: Vec<(Millis, i64)> = people
+        .values()
+        .flat_map(|(start, end)| [(*start, 1), (*end, -1)])
         .collect();
     steps.sort();
     let mut curve = vec![(axis_start, 0i64)];
@@ -247,6 +258,7 @@ width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}}</style></head
             last_of_row[*row] = i;
         }
     }
+    let mut labels = String::new();
     for (i, (bar, row)) in bars.iter().zip(&row_index).enumerate() {
         let leg = bar.leg;
         let (quality_name, colour) = QUALITY_COLOURS[bar.quality];
@@ -294,14 +306,16 @@ x=\"{x0:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"3\" fill=\"{colour}\
             } else {
                 (x0 + 4.0, " style=\"fill:#fff\"")
             };
-            let _ = write!(
-                out,
-                "<text x=\"{tx:.1}\" y=\"{text_y}\"{style}>{}</text>",
+            // Drawn after every bar, so that an overlapping leg of the same row cannot hide it.
+            let _ = writeln!(
+                labels,
+                "<text class=\"leg-label\" x=\"{tx:.1}\" y=\"{text_y}\"{style}>{}</text>",
                 escape(&label)
             );
         }
         let _ = writeln!(out, "</g>");
     }
+    out.push_str(&labels);
     let _ = writeln!(out, "</svg>");
     let legend: Vec<String> = QUALITY_COLOURS
         .iter()
@@ -343,6 +357,7 @@ mod tests {
         assert!(page.contains("data-start-ms=\"1000000\" data-end-ms=\"4600000\""));
         assert!(page.contains("meet.&lt;alice&gt;"));
         assert!(page.contains("fill=\"#e8710a\""), "bad quality is orange");
+        assert!(page.contains("data-peak=\"2\""), "two people at once");
         assert!(
             !page.contains("<script") && !page.contains("http://")
                 || page.contains("http://www.w3.org/2000/svg")
