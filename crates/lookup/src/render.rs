@@ -60,14 +60,14 @@ pub fn table(lookup: &Lookup, items: &[Map<String, Value>]) -> String {
     if items.is_empty() {
         return "nothing found\n".into();
     }
-    let (summaries, rows): (Vec<&Map<String, Value>>, Vec<&Map<String, Value>>) =
-        if matches!(lookup, Lookup::Session(_)) {
-            items
-                .iter()
-                .partition(|i| i.get("kind").and_then(Value::as_str) == Some("session"))
-        } else {
-            (Vec::new(), items.iter().collect())
-        };
+    type Items<'a> = Vec<&'a Map<String, Value>>;
+    let (summaries, rows): (Items, Items) = if matches!(lookup, Lookup::Session(_)) {
+        items
+            .iter()
+            .partition(|i| i.get("kind").and_then(Value::as_str) == Some("session"))
+    } else {
+        (Vec::new(), items.iter().collect())
+    };
     for summary in summaries {
         for key in [
             "conference",
