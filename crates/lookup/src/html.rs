@@ -252,10 +252,10 @@ width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}}</style></head
         );
     }
     // The label of a row goes beside its last bar (hover shows every leg's own).
-    let mut last_of_row = vec![0usize; rows.len()];
+    let mut last_of_row: Vec<Option<usize>> = vec![None; rows.len()];
     for (i, row) in row_index.iter().enumerate() {
-        if bars[last_of_row[*row]].end <= bars[i].end {
-            last_of_row[*row] = i;
+        if last_of_row[*row].is_none_or(|last| bars[last].end <= bars[i].end) {
+            last_of_row[*row] = Some(i);
         }
     }
     let mut labels = String::new();
@@ -296,7 +296,7 @@ x=\"{x0:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" rx=\"3\" fill=\"{colour}\
             ROW_H - 10,
             escape(&hover),
         );
-        if last_of_row[*row] == i {
+        if last_of_row[*row] == Some(i) {
             let label = format!("{protocol} · {alias} · {reason} · {duration}");
             let room = label.chars().count() as f64 * 6.2;
             let text_y = y + ROW_H / 2 - 1;

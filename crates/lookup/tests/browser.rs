@@ -200,6 +200,11 @@ fn headless_chromium_renders_one_bar_per_leg_on_the_session_axis() {
     }
     // One row per participant, the curve above them, nothing fetched from elsewhere.
     assert_eq!(tags(&dom, "<text class=\"participant\"").len(), 14);
+    assert_eq!(
+        tags(&dom, "<text class=\"leg-label\"").len(),
+        14,
+        "every row is labelled"
+    );
     assert_eq!(tags(&dom, "<g id=\"concurrency\"").len(), 1);
     assert!(!dom.contains("<script") && !dom.contains("<link"));
 }
