@@ -15,7 +15,7 @@ VENV := .venv
 # The one Lambda build (tests build the same set: local_stack::stack::LAMBDA_PACKAGES), so
 # cargo resolves one feature set and the tests find it fresh instead of compiling the AWS
 # SDK crates again.
-LAMBDAS := -p transform-lambda -p alerting-lambda
+LAMBDAS := -p transform-lambda -p alerting-lambda -p lookup-lambda
 
 .PHONY: test demo schemas fmt tools
 
@@ -59,3 +59,7 @@ $(VENV)/.installed: tests/requirements.txt
 tools:
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+	@# Headless Chromium renders the session picture in crates/lookup/tests/browser.rs (Debian package).
+	@command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null || \
+		(apt-get install -y --no-install-recommends chromium-headless-shell || \
+		 (apt-get update && apt-get install -y --no-install-recommends chromium-headless-shell))

@@ -55,6 +55,8 @@ export interface PipelineConfig {
   readonly accountSubscription: boolean;
   readonly transformCodePath?: string;
   readonly alertingCodePath?: string;
+  /** Code directory of lookup-lambda (default: the cargo-lambda build output). */
+  readonly lookupCodePath?: string;
   /**
    * Synthesize with the placeholder asset when a Lambda has not been built: a stack whose
    * functions fail on every invocation, for tests and reviews only.
@@ -340,6 +342,7 @@ export function resolveConfig(node: Node): PipelineConfig {
     accountSubscription: bool(node, 'accountSubscription', false),
     transformCodePath: node.tryGetContext('transformCodePath'),
     alertingCodePath: node.tryGetContext('alertingCodePath'),
+    lookupCodePath: node.tryGetContext('lookupCodePath'),
     allowPlaceholder: bool(node, 'allowPlaceholder', false),
     ...parsePseudonymise(node),
   };

@@ -83,9 +83,25 @@ const INFRA_DIR = path.join(__dirname, '..');
 export const PLACEHOLDER_ASSET_DIR = path.join(INFRA_DIR, 'assets', 'placeholder');
 export const DEFAULT_TRANSFORM_ASSET_DIR = path.join(INFRA_DIR, '..', 'target', 'lambda', 'transform-lambda');
 export const DEFAULT_ALERTING_ASSET_DIR = path.join(INFRA_DIR, '..', 'target', 'lambda', 'alerting-lambda');
+export const DEFAULT_LOOKUP_ASSET_DIR = path.join(INFRA_DIR, '..', 'target', 'lambda', 'lookup-lambda');
+/** The summary table's keys and indexes: one file, also embedded by the Rust side (`logwrangler local-resources`). */
+export const TABLE_DEFINITION_FILE = path.join(INFRA_DIR, 'config', 'table.json');
+
+/** The summary table definition (infra-cdk/config/table.json). */
+export interface TableDefinition {
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly timeToLiveAttribute: string;
+  readonly globalSecondaryIndexes: { readonly indexName: string; readonly partitionKey: string; readonly sortKey: string }[];
+}
+
+/** Reads the summary table definition the local table is created from too. */
+export function readTableDefinition(file: string = TABLE_DEFINITION_FILE): TableDefinition {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as TableDefinition;
+}
 
 /** The command that builds both Lambda assets (named in the errors that ask for it). */
-export const LAMBDA_BUILD_COMMAND = 'cargo lambda build --release --arm64 -p transform-lambda -p alerting-lambda';
+export const LAMBDA_BUILD_COMMAND = 'cargo lambda build --release --arm64 -p transform-lambda -p alerting-lambda -p lookup-lambda';
 
 /**
  * The code directory of a function: the context override, else the cargo-lambda output if it
@@ -240,6 +256,8 @@ export class LogwranglerStack extends Stack {
   public readonly lakeBucket: s3.Bucket;
   public readonly transformFunction: lambda.Function;
   public readonly alertingFunction: lambda.Function;
+  /** The read API function (GET routes of the REST API; DynamoDB Query only). */
+  public readonly lookupFunction: lambda.Function;
   public readonly table: dynamodb.Table;
   public readonly topics: Record<Severity, sns.Topic>;
   /** Names of the log groups this stack writes to itself: never subscribed. */
@@ -684,20 +702,21 @@ export class LogwranglerStack extends Stack {
     }
 
     // ---- alerting: DynamoDB, SNS, on-failure queue -------------------------------------
+    const tableDef = readTableDefinition();
     const table = new dynamodb.Table(this, 'SummaryTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: tableDef.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: tableDef.sortKey, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expires_at',
+      timeToLiveAttribute: tableDef.timeToLiveAttribute,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const gsi of ['gsi1', 'gsi2']) {
+    for (const gsi of tableDef.globalSecondaryIndexes) {
       table.addGlobalSecondaryIndex({
-        indexName: gsi,
-        partitionKey: { name: `${gsi}pk`, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: `${gsi}sk`, type: dynamodb.AttributeType.STRING },
+        indexName: gsi.indexName,
+        partitionKey: { name: gsi.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: gsi.sortKey, type: dynamodb.AttributeType.STRING },
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
@@ -810,6 +829,47 @@ export class LogwranglerStack extends Stack {
       environment: alertingEnv,
     });
     this.alertingFunction = alertingFn;
+
+    // ---- lookup Lambda (the read API) --------------------------------------------------
+    // A function of its own so the read path holds no write permission: Query on the table
+    // and its indexes, nothing else (no secret either: the API takes an alias as the table
+    // holds it, its token when pseudonymisation is on).
+    const lookupLogGroup = new logs.LogGroup(this, 'LookupLogGroup', {
+      logGroupName: `${ownPrefix}lookup`,
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const lookupRole = new iam.Role(this, 'LookupRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'logwrangler lookup-lambda: the read API (DynamoDB Query only)',
+    });
+    lookupRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [lookupLogGroup.logGroupArn],
+      }),
+    );
+    lookupRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [table.tableArn, ...tableDef.globalSecondaryIndexes.map((g) => `${table.tableArn}/index/${g.indexName}`)],
+      }),
+    );
+    // No environment: the table comes with each request as the stage variable `summaryTable`
+    // (the REST API's stage is the read API's configuration), RUST_LOG defaults to info.
+    const lookupFn = new lambda.Function(this, 'LookupFunction', {
+      description: 'logwrangler lookup: the read API (GET conferences, sessions, calls, participants, apps)',
+      runtime: lambda.Runtime.PROVIDED_AL2023,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'bootstrap',
+      code: lambda.Code.fromAsset(codeDir(this, 'lookup', config.lookupCodePath, DEFAULT_LOOKUP_ASSET_DIR, config.allowPlaceholder)),
+      memorySize: 256,
+      timeout: Duration.seconds(29),
+      role: lookupRole,
+      logGroup: lookupLogGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+    });
+    this.lookupFunction = lookupFn;
 
     // ---- subscriptions of the configured log groups ------------------------------------
     const cwlRole = new iam.Role(this, 'LogsToFirehoseRole', {
@@ -948,6 +1008,8 @@ export class LogwranglerStack extends Stack {
         tracingEnabled: config.apiTracing,
         accessLogDestination: new apigw.LogGroupLogDestination(apiAccessLogGroup),
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        // The read API's configuration, handed to lookup-lambda with every request.
+        variables: { summaryTable: table.tableName },
       },
     });
     const model = api.addModel('AppLogModel', {
@@ -994,6 +1056,32 @@ export class LogwranglerStack extends Stack {
         { id: 'AwsSolutions-COG4', reason: 'The method uses IAM (SigV4) authorization; app clients are AWS principals, not Cognito users.' },
       ]);
     }
+    // ---- the read API: GET routes, same authorisation as POST /logs ----------------------
+    // One greedy GET resource: the function routes the six paths (GET /conferences/{name}/sessions,
+    // /sessions/{id}, /calls/{call_id}, /participants/{alias}/calls, /conferences/active,
+    // /apps/{source}/events) and answers 404 for any other, so the read API costs 7
+    // CloudFormation resources, not 36 (the stack stays under 500 with 200 log groups).
+    // POST /logs keeps its own resource, which API Gateway matches first.
+    const readMethod = api.root.addResource('{proxy+}').addMethod(
+      'GET',
+      new apigw.LambdaIntegration(lookupFn, { proxy: true, allowTestInvoke: false }),
+      {
+        authorizationType: useKey ? apigw.AuthorizationType.NONE : apigw.AuthorizationType.IAM,
+        apiKeyRequired: useKey,
+      },
+    );
+    NagSuppressions.addResourceSuppressions(readMethod, [
+      ...(useKey
+        ? [{ id: 'AwsSolutions-APIG4', reason: 'apiAuth=apiKey was chosen: the method requires an API key (usage plan with throttling).' }]
+        : []),
+      {
+        id: 'AwsSolutions-COG4',
+        reason: useKey
+          ? 'apiAuth=apiKey was chosen: clients authenticate with an API key, not Cognito.'
+          : 'The method uses IAM (SigV4) authorization; readers are AWS principals, not Cognito users.',
+      },
+    ]);
+
     NagSuppressions.addResourceSuppressions(
       api,
       [

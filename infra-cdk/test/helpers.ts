@@ -45,6 +45,7 @@ export function synth(context: Record<string, unknown> = {}, opts: { nag?: boole
       alertEmails: { critical: ['oncall@example.com'], error: ['ops@example.com'] },
       transformCodePath: PLACEHOLDER,
       alertingCodePath: PLACEHOLDER,
+      lookupCodePath: PLACEHOLDER,
       ...context,
     },
   });

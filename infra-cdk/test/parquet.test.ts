@@ -349,6 +349,7 @@ describe('Parquet configuration errors', () => {
         logGroups: [{ name: '/a', logType: 'pexip_support', parquet: true }],
         transformCodePath: PLACEHOLDER,
         alertingCodePath: PLACEHOLDER,
+        lookupCodePath: PLACEHOLDER,
       },
     });
     expect(() => new LogwranglerStack(app, 'S'.repeat(45))).toThrow(/Parquet stream name "S+-pexip_support-parquet" is longer than 64 characters/);

@@ -19,6 +19,7 @@ pub mod api;
 pub mod config;
 pub mod content_type;
 pub mod dedupe;
+pub mod handler;
 pub mod notify;
 pub mod service;
 pub mod store;

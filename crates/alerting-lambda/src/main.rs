@@ -3,11 +3,11 @@
 //! runtime starts.
 
 use alerting_lambda::config::Config;
+use alerting_lambda::handler::handle_event;
 use alerting_lambda::notify::SnsNotifier;
 use alerting_lambda::store::DynamoStore;
-use alerting_lambda::{Alerting, Error, LogEvent};
+use alerting_lambda::{Alerting, Error};
 use lambda_runtime::{LambdaEvent, service_fn};
-use logwrangler_aws::lambda_events::{ApiGatewayProxyRequest, LogsEvent};
 use logwrangler_aws::secrets::SecretsManager;
 use logwrangler_aws::sink::FirehoseSink;
 use serde_json::Value;
@@ -48,78 +48,17 @@ async fn main() -> Result<(), Error> {
     .await
 }
 
-/// Subscription deliveries carry `awslogs`; API Gateway requests `httpMethod`.
+/// The library's handler ([`alerting_lambda::handler::handle_event`]), then its metrics.
 async fn dispatch(service: &Alerting, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let (payload, context) = event.into_parts();
-    if payload.get("awslogs").is_some() {
-        // aws_lambda_events decodes `awslogs.data` (base64, gzip) while deserialising,
-        // borrowing from the text: read it from JSON text, not from a `Value`.
-        let logs: LogsEvent = serde_json::from_str(&payload.to_string())?;
-        let data = logs.aws_logs.data;
-        if data.message_type == "CONTROL_MESSAGE" {
-            return Ok(Value::Null);
-        }
-        let events: Vec<LogEvent<'_>> = data
-            .log_events
-            .iter()
-            .map(|e| LogEvent {
-                id: &e.id,
-                timestamp: e.timestamp,
-                message: &e.message,
-            })
-            .collect();
-        let report = service
-            .handle_log_events(&data.log_group, &data.log_stream, &data.owner, &events)
-            .await?;
-        tracing::info!(log_group = %data.log_group, report = ?report, "processed subscription delivery");
-        emit_metrics(&report);
-        return Ok(serde_json::to_value(report)?);
-    }
-    let request: ApiGatewayProxyRequest = serde_json::from_value(payload)?;
-    let content_type = request
-        .headers
-        .get("content-type")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    if !alerting_lambda::content_type::accepts(content_type.as_deref()) {
-        let content_type = content_type.unwrap_or_default();
-        tracing::info!(%content_type, "refused a request body that is not JSON (415)");
-        let refusal = alerting_lambda::api::ApiResponse {
-            status: 415,
-            body: alerting_lambda::content_type::unsupported_body(&content_type),
-            report: alerting_lambda::Report::default(),
-        };
-        return Ok(serde_json::to_value(refusal.to_gateway())?);
-    }
-    let body = match (&request.body, request.is_base64_encoded) {
-        (Some(text), true) => {
-            use base64::Engine;
-            base64::engine::general_purpose::STANDARD
-                .decode(text)
-                .unwrap_or_default()
-        }
-        (Some(text), false) => text.clone().into_bytes(),
-        (None, _) => Vec::new(),
-    };
-    let request_id = request
-        .request_context
-        .request_id
-        .clone()
-        .unwrap_or(context.request_id);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    let path = request.path.clone().unwrap_or_default();
-    let answer = service
-        .handle_api(
-            request.http_method.as_str(),
-            &path,
-            &body,
-            &request_id,
-            now_ms,
-        )
-        .await?;
-    emit_metrics(&answer.report);
-    Ok(serde_json::to_value(answer.to_gateway())?)
+    let handled = handle_event(service, payload, &context.request_id, now_ms).await?;
+    if let Some(report) = &handled.report {
+        emit_metrics(report);
+    }
+    Ok(handled.answer)
 }
 
 /// Embedded Metric Format: what this invocation did (dimension Function=alerting).

@@ -15,8 +15,11 @@ use clap::{Parser, Subcommand};
 use logwrangler::pseudonym::{KEY_VAR, Kind, Pseudonymiser};
 use logwrangler::{EventContext, LineParser, LogType, Rules, Severity, SourceConfig, schema};
 
+mod alert;
+mod lookup;
 mod redrive;
 mod replay;
+mod resources;
 
 #[derive(Parser)]
 #[command(
@@ -96,6 +99,24 @@ enum Command {
         /// Values to pseudonymise.
         values: Vec<String>,
     },
+    /// Look up conferences, sessions, calls, participants and app events in
+    /// the DynamoDB summary table (one Query each), as the read API does.
+    ///
+    /// The AWS endpoint, region and credentials come from the standard AWS
+    /// configuration (AWS_ENDPOINT_URL, AWS_REGION, AWS_PROFILE, ...), so the
+    /// same commands work against AWS and against moto_server. Exits 1 when
+    /// nothing is found.
+    Lookup(lookup::LookupArgs),
+    /// Run the alerting Lambda's handler on one event (a CloudWatch Logs
+    /// subscription delivery or an API Gateway request, JSON) and print its
+    /// answer: exactly the code the Lambda runs, with its configuration from
+    /// the flags or the same LOGWRANGLER_* environment variables.
+    Alert(alert::AlertArgs),
+    /// Create the DynamoDB table (from the table definition the CDK stack
+    /// deploys), the five alert topics and the delivery stream on the local
+    /// endpoint AWS_ENDPOINT_URL (moto_server), and print them as the
+    /// environment variables the other commands read. Idempotent.
+    LocalResources(resources::ResourcesArgs),
     /// Write one JSON Schema per log_type into a directory.
     Schemas {
         /// Directory to write `<log_type>.schema.json` files into.
@@ -209,6 +230,9 @@ fn main() -> ExitCode {
         Command::Parse(args) => run_parse(args),
         Command::Replay(args) => replay::run(args),
         Command::Redrive(args) => redrive::run(args),
+        Command::Lookup(args) => lookup::run(args),
+        Command::Alert(args) => alert::run(args),
+        Command::LocalResources(args) => resources::run(args),
         Command::Schemas { out, check } => run_schemas(&out, check),
         Command::Pseudonymise { kind, key, values } => run_pseudonymise(kind, &key, values),
         Command::Transform {
@@ -500,7 +524,7 @@ fn run_transform(reingest_stream: Option<String>, file: Option<PathBuf>) -> Resu
     Ok(ExitCode::SUCCESS)
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

@@ -75,8 +75,22 @@ pub struct DemoOutcome {
     pub summaries: SummaryCounts,
     pub alerts_by_severity: BTreeMap<String, usize>,
     pub example: Option<Value>,
+    /// `logwrangler lookup conference` of the example conference, as it prints,
+    /// and where the picture of its latest session was written.
+    pub lookup: Option<LookupShown>,
     pub queries: Value,
     pub seconds: f64,
+}
+
+/// The example conference looked up through the `logwrangler lookup` code.
+#[derive(Debug, Clone, Serialize)]
+pub struct LookupShown {
+    /// The command an operator would type.
+    pub command: String,
+    /// Its output (the readable table).
+    pub output: String,
+    /// The picture of the latest session (`lookup session ID --html FILE`).
+    pub html: Option<PathBuf>,
 }
 
 /// Conference sessions and call legs the alerting Lambda keeps in DynamoDB.
@@ -171,6 +185,7 @@ pub fn execute(args: &DemoArgs) -> Result<DemoOutcome> {
     say("running the named queries with DuckDB ...".into());
     let queries = named_queries(&lake)?;
     let example = example_lookup(&stack, traffic.truth.as_ref(), &queries)?;
+    let lookup = lookup_command(&stack, example.as_ref(), &lake)?;
     let outcome = DemoOutcome {
         alerting: stack.alerting_tally().clone(),
         truth: traffic.truth,
@@ -180,6 +195,7 @@ pub fn execute(args: &DemoArgs) -> Result<DemoOutcome> {
         simulator,
         alerts_by_severity: count_alerts(&alerts),
         example,
+        lookup,
         queries,
         seconds: started.elapsed().as_secs_f64(),
     };
@@ -320,6 +336,52 @@ fn example_lookup(
         "sessions": sessions,
         "latest_session_legs": legs.len(),
     })))
+}
+
+/// The example conference through the code of `logwrangler lookup
+/// conference NAME --limit 5` (its table), and the picture of its latest
+/// session (`lookup session ID --html`) written into the lake directory.
+fn lookup_command(
+    stack: &LocalStack,
+    example: Option<&Value>,
+    lake: &Path,
+) -> Result<Option<LookupShown>> {
+    use logwrangler_lookup::query::fetch_all;
+    use logwrangler_lookup::{DynamoQuery, Lookup, Window, html, render};
+    let Some(conference) = example.and_then(|e| e["conference"].as_str()) else {
+        return Ok(None);
+    };
+    let store = stack.store();
+    let client = DynamoQuery::new(store.client().clone(), store.table());
+    let lookup = Lookup::Conference(conference.to_string());
+    let (sessions, session_items) = stack.runtime.block_on(async {
+        let sessions = fetch_all(&client, &lookup, &Window::default(), Some(5)).await?;
+        let latest = sessions
+            .first()
+            .and_then(|s| s["session_id"].as_str())
+            .map(str::to_string);
+        let items = match latest {
+            Some(id) => {
+                Some(fetch_all(&client, &Lookup::Session(id), &Window::default(), None).await?)
+            }
+            None => None,
+        };
+        Ok::<_, logwrangler_lookup::LookupError>((sessions, items))
+    })?;
+    let html = match session_items {
+        Some(items) => {
+            let path = lake.join("lookup-session.html");
+            std::fs::write(&path, html::session_page(&items))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Some(path)
+        }
+        None => None,
+    };
+    Ok(Some(LookupShown {
+        command: format!("logwrangler lookup conference {conference} --limit 5"),
+        output: render::output(&lookup, &sessions, false),
+        html,
+    }))
 }
 
 /// The value of `column` in the first row of a named query's answer.
@@ -522,6 +584,18 @@ pub fn render(outcome: &DemoOutcome, lake: &Path) -> String {
                 }
             }
         }
+    }
+    if let Some(lookup) = &outcome.lookup {
+        let _ = writeln!(out, "\n$ {}", lookup.command);
+        out.push_str(&lookup.output);
+        if let Some(path) = &lookup.html {
+            let _ = writeln!(
+                out,
+                "the latest session's picture (lookup session ID --html): {}",
+                path.display()
+            );
+        }
+        out.push('\n');
     }
     let alerts: Vec<String> = outcome
         .alerts_by_severity

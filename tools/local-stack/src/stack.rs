@@ -260,23 +260,25 @@ impl Drop for Function {
     }
 }
 
-/// The two Lambda binaries of a dev-profile build.
+/// The Lambda binaries of a dev-profile build.
 #[derive(Debug, Clone)]
 pub struct LambdaBinaries {
     /// `debug/transform-lambda`: the Firehose processor.
     pub transform: PathBuf,
     /// `debug/alerting-lambda`: summaries, alerts and the app log API.
     pub alerting: PathBuf,
+    /// `debug/lookup-lambda`: the read API.
+    pub lookup: PathBuf,
 }
 
 /// The packages of the one Lambda build: `make test` and `make demo` run
-/// `cargo build --locked -p transform-lambda -p alerting-lambda` (the
+/// `cargo build --locked -p transform-lambda -p alerting-lambda -p lookup-lambda` (the
 /// Makefile's `LAMBDAS`) and tests build the same set, so cargo resolves the
 /// same features and finds the build fresh. Building one package alone would
 /// resolve a different feature set and compile every AWS SDK crate again.
-pub const LAMBDA_PACKAGES: [&str; 2] = ["transform-lambda", "alerting-lambda"];
+pub const LAMBDA_PACKAGES: [&str; 3] = ["transform-lambda", "alerting-lambda", "lookup-lambda"];
 
-/// Builds both Lambda binaries (dev profile, `--locked`) into `target_dir`
+/// Builds the Lambda binaries (dev profile, `--locked`) into `target_dir`
 /// and returns their paths. Cargo skips the work when they are fresh.
 pub fn build_lambdas(target_dir: &Path) -> Result<LambdaBinaries> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -311,6 +313,7 @@ pub fn build_lambdas(target_dir: &Path) -> Result<LambdaBinaries> {
     Ok(LambdaBinaries {
         transform: binary("transform-lambda")?,
         alerting: binary("alerting-lambda")?,
+        lookup: binary("lookup-lambda")?,
     })
 }
 
