@@ -42,53 +42,11 @@ pub const GSI2: &str = "gsi2";
 /// Creates the table as the CDK stack deploys it (keys, both GSIs, on demand),
 /// for local stacks on moto_server and tests; in AWS the stack owns the table.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType,
-    };
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .expect("name and key type are set")
-    };
-    let gsi = |name: &str, pk: &str, sk: &str| {
-        GlobalSecondaryIndex::builder()
-            .index_name(name)
-            .key_schema(key(pk, KeyType::Hash))
-            .key_schema(key(sk, KeyType::Range))
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
-            .build()
-            .expect("name, keys and projection are set")
-    };
-    let attributes = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"]
-        .into_iter()
-        .map(|name| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("name and type are set")
-        })
-        .collect();
-    client
-        .create_table()
-        .table_name(table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .set_attribute_definitions(Some(attributes))
-        .global_secondary_indexes(gsi(GSI1, "gsi1pk", "gsi1sk"))
-        .global_secondary_indexes(gsi(GSI2, "gsi2pk", "gsi2sk"))
-        .send()
+    // The one table definition (`infra-cdk/config/table.json`), which the CDK stack deploys.
+    logwrangler_lookup::table::create_table(client, table)
         .await
-        .map_err(err("CreateTable"))?;
-    Ok(())
+        .map(drop)
+        .map_err(|e| StoreError(format!("CreateTable: {e}")))
 }
 
 /// A failed DynamoDB call, with the operation that failed.
