@@ -37,6 +37,9 @@ pub struct Report {
     pub alerts_held: usize,
     /// Digests published (also counted in `alerts_published`).
     pub digests_published: usize,
+    /// Alerts not published because their rule's `mute_until` had not passed
+    /// at the event's time (a maintenance window).
+    pub alerts_muted: usize,
     pub app_events_stored: usize,
     pub app_events_forwarded: usize,
 }
@@ -281,6 +284,15 @@ impl<S: Store, N: Notify> Alerting<S, N> {
             return Ok(());
         }
         let classification = self.rules.classify(record);
+        // Maintenance: the event happened before its rule's mute ends. Event
+        // time, so a late delivery of a muted event stays muted.
+        if classification
+            .mute_until
+            .is_some_and(|until| record.envelope.timestamp < until)
+        {
+            report.alerts_muted += 1;
+            return Ok(());
+        }
         let print = fingerprint(record);
         let window_ms = classification.dedupe_window.as_millis() as i64;
         let event_id = record.envelope.event_id.as_ref();

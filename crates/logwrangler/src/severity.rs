@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::error::ConfigError;
 use crate::formats::FieldLookup;
 use crate::record::{LogType, Record, Severity};
+use crate::time::{Millis, parse_iso8601};
 
 mod field;
 
@@ -49,6 +50,22 @@ struct RuleSpec {
     severity: String,
     #[serde(default)]
     dedupe_window_s: Option<u64>,
+    /// ISO 8601: alerts of this rule are not published for events before
+    /// this time (a maintenance window); records keep their severity.
+    #[serde(default)]
+    mute_until: Option<String>,
+    /// Source (the node, application, load balancer, bucket... an alert
+    /// names; `*` globs) to the severity this rule gives records from it,
+    /// raising or lowering `severity`; the first matching entry wins.
+    #[serde(default)]
+    severity_by_source: Vec<SourceSeverity>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceSeverity {
+    source: String,
+    severity: String,
 }
 
 /// One compiled rule: every given matcher must hold.
@@ -65,6 +82,10 @@ pub struct Rule {
     pub severity: Severity,
     /// Alerts of one fingerprint inside this window are published once.
     pub dedupe_window: Duration,
+    /// Alerts of events before this time are muted.
+    pub mute_until: Option<Millis>,
+    /// Per-source severities (source glob, severity), first match wins.
+    by_source: Vec<(Regex, Severity)>,
 }
 
 /// The outcome of classifying a record.
@@ -76,6 +97,8 @@ pub struct Classification<'r> {
     pub rule: Option<&'r str>,
     /// Dedupe window for alerts of this record.
     pub dedupe_window: Duration,
+    /// The deciding rule mutes alerts of events before this time.
+    pub mute_until: Option<Millis>,
 }
 
 /// An ordered rule list; the first matching rule decides.
@@ -127,10 +150,25 @@ impl Rules {
         let mut view = FieldView { record };
         for rule in &self.rules {
             if rule.matches(&mut view) {
+                let severity = match rule.by_source.is_empty() {
+                    true => rule.severity,
+                    false => {
+                        let source = record
+                            .body
+                            .alert_source()
+                            .or(record.envelope.log_group.as_deref())
+                            .unwrap_or_default();
+                        rule.by_source
+                            .iter()
+                            .find(|(glob, _)| glob.is_match(source))
+                            .map_or(rule.severity, |(_, severity)| *severity)
+                    }
+                };
                 return Classification {
-                    severity: rule.severity,
+                    severity,
                     rule: Some(&rule.name),
                     dedupe_window: rule.dedupe_window,
+                    mute_until: rule.mute_until,
                 };
             }
         }
@@ -138,6 +176,7 @@ impl Rules {
             severity: natural_severity(record),
             rule: None,
             dedupe_window: DEFAULT_DEDUPE_WINDOW,
+            mute_until: None,
         }
     }
 }
@@ -160,6 +199,24 @@ fn compile(file: RulesFile) -> Result<Vec<Rule>, ConfigError> {
                     spec.severity
                 ))
             })?;
+            let level = |text: &str| {
+                Severity::from_level(text).ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "rule {name:?}: unknown severity {text:?}; use critical, error, warning, info or debug"
+                    ))
+                })
+            };
+            let by_source = spec
+                .severity_by_source
+                .iter()
+                .map(|s| Ok((glob(&s.source), level(&s.severity)?)))
+                .collect::<Result<Vec<_>, ConfigError>>()?;
+            let mute_until = match spec.mute_until.as_deref() {
+                None => None,
+                Some(t) => Some(parse_iso8601(t).ok_or_else(|| {
+                    ConfigError::Invalid(format!("rule {name:?}: mute_until {t:?} is not an ISO 8601 time"))
+                })?),
+            };
             let message = spec.message.as_deref().map(|p| regex("message", p)).transpose()?;
             let fields = spec.fields.iter().map(|(k, p)| Ok((k.clone(), regex(&format!("fields.{k}"), p)?))).collect::<Result<_, ConfigError>>()?;
             let fields_not = spec.fields_not.iter().map(|(k, p)| Ok((k.clone(), regex(&format!("fields_not.{k}"), p)?))).collect::<Result<_, ConfigError>>()?;
@@ -171,10 +228,19 @@ fn compile(file: RulesFile) -> Result<Vec<Rule>, ConfigError> {
                 fields_not,
                 severity,
                 dedupe_window: spec.dedupe_window_s.map_or(DEFAULT_DEDUPE_WINDOW, Duration::from_secs),
+                mute_until,
+                by_source,
                 name,
             })
         })
         .collect()
+}
+
+/// A whole-value glob (`*` any run of characters), case-insensitive: source
+/// names are node and host names.
+fn glob(pattern: &str) -> Regex {
+    let body: Vec<String> = pattern.split('*').map(regex::escape).collect();
+    Regex::new(&format!("(?i)^{}$", body.join(".*"))).expect("an escaped glob is a valid regex")
 }
 
 impl Rule {
@@ -280,7 +346,13 @@ impl Rules {
             .iter()
             .map(|r| RuleTerms {
                 name: &r.name,
-                severity: r.severity,
+                // The highest severity the rule can give: a per-source
+                // entry may raise it, and the filter must pass those lines.
+                severity: r
+                    .by_source
+                    .iter()
+                    .map(|(_, s)| *s)
+                    .fold(r.severity, Severity::max),
                 log_type: r.log_type,
                 module: r.module.as_deref(),
                 message: r.message.as_ref().map(Regex::as_str),
@@ -360,5 +432,53 @@ mod tests {
             assert_eq!(Severity::from_level(level), Some(want), "{level}");
         }
         assert_eq!(Severity::from_level("loud"), None);
+    }
+
+    #[test]
+    fn a_rule_mutes_until_a_time_and_sets_severity_per_source() {
+        let rules = Rules::from_json(
+            r#"{"rules":[{"name":"disk","message":"disk full","severity":"error",
+                "mute_until":"2026-12-04T06:00:00Z",
+                "severity_by_source":[{"source":"lab-*","severity":"info"},{"source":"px-mgr01","severity":"critical"}]}]}"#,
+        )
+        .unwrap();
+        let classify = |line: &str| {
+            let mut parser = crate::LineParser::new(
+                std::sync::Arc::new(crate::SourceConfig::default()),
+                std::sync::Arc::new(rules.clone()),
+            );
+            let record = parser
+                .parse_line(line, &crate::EventContext::default())
+                .into_record()
+                .unwrap();
+            let c = rules.classify(&record);
+            (c.severity, c.mute_until, record.envelope.severity)
+        };
+        let line = |node: &str| {
+            format!(
+                "2026-12-03T10:00:00.000+00:00 {node} 2026-12-03 10:00:00,000 Level=\"WARNING\" Name=\"support.disk\" Message=\"disk full\""
+            )
+        };
+        let until = parse_iso8601("2026-12-04T06:00:00Z");
+        assert_eq!(
+            classify(&line("px-conf-01")),
+            (Severity::Error, until, Severity::Error)
+        );
+        assert_eq!(
+            classify(&line("LAB-7")),
+            (Severity::Info, until, Severity::Info)
+        );
+        assert_eq!(
+            classify(&line("px-mgr01")),
+            (Severity::Critical, until, Severity::Critical)
+        );
+        let err =
+            Rules::from_json(r#"{"rules":[{"name":"x","severity":"info","mute_until":"soon"}]}"#)
+                .unwrap_err();
+        assert!(
+            err.message()
+                .contains("mute_until \"soon\" is not an ISO 8601 time"),
+            "{err}"
+        );
     }
 }
