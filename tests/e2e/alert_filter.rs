@@ -29,18 +29,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use logwrangler::severity::{LEVEL_NAMES, RuleTerms};
-use logwrangler::subscription::TermPattern;
+use logwrangler::subscription::{MAX_PATTERN_LEN, RegexPattern, TermPattern};
 use logwrangler::{EventContext, LineParser, LogType, Rules, Severity, SourceConfig};
-use regex::Regex;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 const PATTERN_FILE: &str = "crates/logwrangler/rules/alerting-filter-regex.json";
 /// The alert minimum the pattern is generated for (the stack's default
 /// `alertMinSeverity`; a higher minimum needs a subset of these lines).
 const MIN: Severity = Severity::Warning;
-/// CloudWatch Logs: a filter pattern is at most 1,024 characters.
-const MAX_PATTERN_LEN: usize = 1024;
-
 /// Lines the summaries read whatever their severity (`summary::leg_update`).
 const SUMMARY_TERMS: [&str; 2] = ["administrator.conference", "Stable call quality changed"];
 
@@ -188,51 +184,8 @@ fn generate(rules: &Rules, min: Severity) -> Result<String, String> {
         "%{}%",
         kept.iter().map(Term::regex).collect::<Vec<_>>().join("|")
     );
-    CloudWatchRegex::parse(&pattern)?;
+    RegexPattern::parse(&pattern)?;
     Ok(pattern)
-}
-
-/// A CloudWatch Logs regex filter pattern, evaluated as CloudWatch Logs
-/// evaluates it.
-struct CloudWatchRegex {
-    regex: Regex,
-}
-
-impl CloudWatchRegex {
-    /// Refuses what CloudWatch Logs refuses: over 1,024 characters, no
-    /// `%...%`, characters outside alphanumerics, `: _ # = @ / ; , -` and the
-    /// operators `^ $ ? [ ] { } | \ * + .` (parentheses and multi-byte
-    /// characters are not supported).
-    fn parse(pattern: &str) -> Result<CloudWatchRegex, String> {
-        if pattern.len() > MAX_PATTERN_LEN {
-            return Err(format!(
-                "the pattern has {} characters; CloudWatch Logs allows {MAX_PATTERN_LEN}",
-                pattern.len()
-            ));
-        }
-        let inner = pattern
-            .strip_prefix('%')
-            .and_then(|p| p.strip_suffix('%'))
-            .filter(|p| !p.is_empty())
-            .ok_or("a regex filter pattern is %regex%")?;
-        if let Some(bad) = inner
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || ":_#=@/;,-^$?[]{}|\\*+.".contains(*c)))
-        {
-            return Err(format!(
-                "CloudWatch Logs regex patterns cannot contain {bad:?}"
-            ));
-        }
-        // Inside this subset the semantics are the common ones (POSIX-style
-        // classes, repetition, alternation, anchors), matched anywhere in the
-        // message and case-sensitively: what the regex crate does.
-        let regex = Regex::new(inner).map_err(|e| e.to_string())?;
-        Ok(CloudWatchRegex { regex })
-    }
-
-    fn matches(&self, message: &str) -> bool {
-        self.regex.is_match(message)
-    }
 }
 
 /// The rules the pattern is generated from: the built-in ones, with an
@@ -274,16 +227,16 @@ fn the_shipped_pattern_is_the_one_generated_from_the_rules() {
 
 #[test]
 fn the_evaluator_follows_cloudwatch_regex_rules() {
-    let p = CloudWatchRegex::parse("%[Ee]rror|FAIL%").unwrap();
+    let p = RegexPattern::parse("%[Ee]rror|FAIL%").unwrap();
     assert!(p.matches("an Error here"));
     assert!(p.matches("xxFAILxx"));
     assert!(!p.matches("fail"), "case-sensitive");
-    assert!(CloudWatchRegex::parse("%(a|b)%").is_err(), "no parentheses");
-    assert!(CloudWatchRegex::parse("%a b%").is_err(), "no spaces");
-    assert!(CloudWatchRegex::parse("%\"a\"%").is_err(), "no quotes");
-    assert!(CloudWatchRegex::parse("abc").is_err());
-    assert!(CloudWatchRegex::parse(&format!("%{}%", "a".repeat(1023))).is_err());
-    let anchored = CloudWatchRegex::parse("%^[hc]at%").unwrap();
+    assert!(RegexPattern::parse("%(a|b)%").is_err(), "no parentheses");
+    assert!(RegexPattern::parse("%a b%").is_err(), "no spaces");
+    assert!(RegexPattern::parse("%\"a\"%").is_err(), "no quotes");
+    assert!(RegexPattern::parse("abc").is_err());
+    assert!(RegexPattern::parse(&format!("%{}%", "a".repeat(1023))).is_err());
+    let anchored = RegexPattern::parse("%^[hc]at%").unwrap();
     assert!(anchored.matches("cat food") && !anchored.matches("a cat"));
 }
 
@@ -340,7 +293,7 @@ struct Coverage {
 
 fn check(
     coverage: &mut Coverage,
-    pattern: &CloudWatchRegex,
+    pattern: &RegexPattern,
     parser: &LineParser,
     log_group: Option<&str>,
     line: &str,
@@ -377,7 +330,7 @@ fn check(
 
 #[test]
 fn no_line_the_core_publishes_is_filtered_out() {
-    let pattern = CloudWatchRegex::parse(&deployed_pattern()).unwrap();
+    let pattern = RegexPattern::parse(&deployed_pattern()).unwrap();
     let default_parser = LineParser::default();
     let mut coverage = Coverage::default();
 
