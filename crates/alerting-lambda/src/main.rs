@@ -4,12 +4,9 @@
 
 use alerting_lambda::config::Config;
 use alerting_lambda::handler::handle_event;
-use alerting_lambda::notify::SnsNotifier;
-use alerting_lambda::store::DynamoStore;
 use alerting_lambda::{Alerting, Error};
 use lambda_runtime::{LambdaEvent, service_fn};
 use logwrangler_aws::secrets::SecretsManager;
-use logwrangler_aws::sink::FirehoseSink;
 use serde_json::Value;
 
 #[tokio::main]
@@ -29,17 +26,7 @@ async fn main() -> Result<(), Error> {
             "pseudonymising personal data"
         );
     }
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&aws),
-        &config.table,
-        config.retention_days,
-    );
-    let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone());
-    let firehose = config
-        .app_stream
-        .as_ref()
-        .map(|_| FirehoseSink::with_client(aws_sdk_firehose::Client::new(&aws)));
-    let service = Alerting::new(&config, store, notifier, firehose)
+    let service = Alerting::from_sdk(&config, &aws)
         .inspect_err(|e| tracing::error!(error = %e, "invalid configuration"))?;
     let service = &service;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -69,6 +69,25 @@ pub struct Alerting<S = DynamoStore, N = SnsNotifier> {
     pub retry: RetryPolicy,
 }
 
+impl Alerting<DynamoStore, SnsNotifier> {
+    /// The service as the Lambda runs it: DynamoDB, SNS and (when an app
+    /// stream is configured) Firehose clients from one SDK configuration.
+    /// `logwrangler alert` builds it the same way.
+    pub fn from_sdk(config: &Config, aws: &aws_config::SdkConfig) -> Result<Self, Error> {
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(aws),
+            &config.table,
+            config.retention_days,
+        );
+        let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(aws), config.topics.clone());
+        let firehose = config
+            .app_stream
+            .as_ref()
+            .map(|_| FirehoseSink::with_client(aws_sdk_firehose::Client::new(aws)));
+        Alerting::new(config, store, notifier, firehose)
+    }
+}
+
 impl<S: Store, N: Notify> Alerting<S, N> {
     /// Builds the service from its configuration and clients.
     pub fn new(

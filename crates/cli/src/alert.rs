@@ -9,12 +9,9 @@ use std::process::ExitCode;
 use alerting_lambda::Alerting;
 use alerting_lambda::config::Config;
 use alerting_lambda::handler::handle_event;
-use alerting_lambda::notify::SnsNotifier;
-use alerting_lambda::store::DynamoStore;
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use logwrangler_aws::secrets::SecretsManager;
-use logwrangler_aws::sink::FirehoseSink;
 
 /// Options of `logwrangler alert`; each flag overrides the environment
 /// variable the Lambda reads.
@@ -98,18 +95,8 @@ pub fn run(args: AlertArgs) -> Result<ExitCode> {
         let config = Config::load(var, &SecretsManager::from_sdk_config(&aws))
             .await
             .context("invalid configuration")?;
-        let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&aws),
-            &config.table,
-            config.retention_days,
-        );
-        let notifier = SnsNotifier::new(aws_sdk_sns::Client::new(&aws), config.topics.clone());
-        let firehose = config
-            .app_stream
-            .as_ref()
-            .map(|_| FirehoseSink::with_client(aws_sdk_firehose::Client::new(&aws)));
-        let service = Alerting::new(&config, store, notifier, firehose)
-            .map_err(|e| anyhow!("invalid configuration: {e}"))?;
+        let service =
+            Alerting::from_sdk(&config, &aws).map_err(|e| anyhow!("invalid configuration: {e}"))?;
         let request_id = format!("cli-{}", crate::now_ms());
         handle_event(&service, event, &request_id, crate::now_ms())
             .await
